@@ -1,0 +1,69 @@
+"""
+Access-token authentication: simplejwt's ``JWTAuthentication`` with the tutorial's transport
+and messages.
+
+- The token comes from ``x-access-token: <jwt>`` (raw) or ``Authorization: Bearer <jwt>``; when
+  both are present, ``x-access-token`` wins.
+- An expired token fails with ``Unauthorized! Access Token was expired!``; any other problem (bad
+  signature, malformed, another algorithm, another token type, unknown or inactive user) with
+  ``Unauthorized!``. Both are 401.
+"""
+
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+
+from .tokens import AccessToken
+
+ACCESS_TOKEN_HEADER = "HTTP_X_ACCESS_TOKEN"
+
+
+class Unauthorized(exceptions.AuthenticationFailed):
+    default_detail = "Unauthorized!"
+    default_code = "unauthorized"
+
+
+class AccessTokenExpired(exceptions.AuthenticationFailed):
+    default_detail = "Unauthorized! Access Token was expired!"
+    default_code = "token_expired"
+
+
+class AccessTokenAuthentication(JWTAuthentication):
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        raw_token = self.get_raw_access_token(request)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        return self.get_user(token), token
+
+    def get_raw_access_token(self, request):
+        """The token from ``x-access-token``, else from ``Authorization: Bearer``, else None."""
+        raw_token = request.META.get(ACCESS_TOKEN_HEADER, "").strip()
+        if raw_token:
+            return raw_token
+        header = self.get_header(request)
+        if header is None:
+            return None
+        try:
+            return self.get_raw_token(header)
+        except exceptions.AuthenticationFailed:
+            raise Unauthorized() from None
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except ExpiredTokenError:
+            raise AccessTokenExpired() from None
+        except TokenError:
+            raise Unauthorized() from None
+
+    def get_user(self, validated_token):
+        user_id = validated_token.get("id")
+        if type(user_id) is not int:
+            raise Unauthorized()
+        try:
+            return super().get_user(validated_token)
+        except exceptions.AuthenticationFailed:
+            raise Unauthorized() from None

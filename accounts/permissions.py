@@ -1,0 +1,29 @@
+"""
+Role permissions. Roles are read from the database on each request (``User.role_names``), never
+from the token, so a role granted or removed takes effect on the user's next request. A caller
+without a token is refused by DRF before these run (403 ``No token provided!``).
+"""
+
+from rest_framework.permissions import BasePermission
+
+from .models import Role
+
+
+class HasRole(BasePermission):
+    """Allows a signed-in user who holds ``role``."""
+
+    role = None
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_role(self.role))
+
+
+class IsModerator(HasRole):
+    role = Role.MODERATOR
+    message = "Require Moderator Role!"
+
+
+class IsAdmin(HasRole):
+    role = Role.ADMIN
+    message = "Require Admin Role!"

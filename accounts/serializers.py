@@ -1,0 +1,163 @@
+"""
+Request bodies of the auth endpoints.
+
+Fields are strict: a number, list, object or null where a string belongs is a 400, never coerced.
+Every field error reads on its own ("Username is required."), because the first one becomes the
+response's ``message``.
+"""
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import exceptions, serializers
+
+from .models import Role, User, identity_key
+
+USERNAME_MAX_LENGTH = 150
+EMAIL_MAX_LENGTH = 254
+PASSWORD_MAX_LENGTH = 4096
+
+USERNAME_TAKEN = "Failed! Username is already in use!"
+EMAIL_TAKEN = "Failed! Email is already in use!"
+ROLE_DOES_NOT_EXIST = "Failed! Role does not exist = {name}"
+REQUIRE_ADMIN_ROLE = "Require Admin Role!"
+
+
+class SignupRejected(exceptions.APIException):
+    """A well-formed sign-up that cannot be accepted: 400 with the tutorial's message, no ``errors``."""
+
+    status_code = 400
+    default_code = "signup_rejected"
+
+
+def field_messages(label, max_length=None):
+    messages = {
+        "required": f"{label} is required.",
+        "null": f"{label} is required.",
+        "blank": f"{label} may not be blank.",
+        "not_a_string": f"{label} must be a string.",
+    }
+    if max_length is not None:
+        messages["max_length"] = f"{label} must be at most {max_length} characters."
+    return messages
+
+
+class StrictCharMixin:
+    """Refuse anything but a string, where DRF's CharField would turn ``42`` into ``"42"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictCharMixin, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StrictCharMixin, serializers.EmailField):
+    pass
+
+
+def username_field():
+    return StrictCharField(
+        max_length=USERNAME_MAX_LENGTH,
+        error_messages=field_messages("Username", USERNAME_MAX_LENGTH),
+    )
+
+
+def password_field():
+    return StrictCharField(
+        max_length=PASSWORD_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages=field_messages("Password", PASSWORD_MAX_LENGTH),
+    )
+
+
+class SignupSerializer(serializers.Serializer):
+    """
+    ``POST /api/auth/signup``. After field validation (password validators included) the checks
+    run in the contract's order, first failure wins: username taken, email taken, unknown role,
+    roles beyond ``user`` without an authenticated admin (403).
+    """
+
+    username = username_field()
+    email = StrictEmailField(
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages={
+            **field_messages("Email", EMAIL_MAX_LENGTH),
+            "invalid": "Email must be a valid email address.",
+        },
+    )
+    password = password_field()
+    roles = serializers.ListField(
+        child=StrictCharField(error_messages=field_messages("Each role")),
+        required=False,
+        allow_null=True,
+        max_length=10,
+        error_messages={
+            "not_a_list": "Roles must be a list of role names.",
+            "max_length": "Roles may list at most 10 role names.",
+        },
+    )
+
+    def validate_username(self, value):
+        value = User.normalize_username(value)
+        try:
+            UnicodeUsernameValidator()(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value
+
+    def validate(self, attrs):
+        candidate = User(username=attrs["username"], email=attrs["email"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": error.messages}) from None
+        self.reject_taken(attrs["username"], attrs["email"])
+        attrs["roles"] = self.resolve_roles(attrs.get("roles"))
+        self.check_role_policy(attrs["roles"])
+        return attrs
+
+    def reject_taken(self, username, email):
+        if User.objects.filter(username_key=identity_key(username)).exists():
+            raise SignupRejected(USERNAME_TAKEN)
+        if User.objects.filter(email_key=identity_key(email)).exists():
+            raise SignupRejected(EMAIL_TAKEN)
+
+    def resolve_roles(self, names):
+        """The requested roles (names compared exactly); no list, or an empty one, means ``user``."""
+        roles = {role.name: role for role in Role.objects.all()}
+        if not names:
+            names = [Role.USER]
+        resolved = []
+        for name in dict.fromkeys(names):
+            if name not in roles:
+                raise SignupRejected(ROLE_DOES_NOT_EXIST.format(name=name))
+            resolved.append(roles[name])
+        return resolved
+
+    def check_role_policy(self, roles):
+        """Only an authenticated admin may create users with roles beyond ``user``."""
+        if all(role.name == Role.USER for role in roles):
+            return
+        caller = self.context["request"].user
+        if not (caller.is_authenticated and caller.has_role(Role.ADMIN)):
+            raise exceptions.PermissionDenied(REQUIRE_ADMIN_ROLE)
+
+    def create(self, validated_data):
+        try:
+            return User.objects.create_user(**validated_data)
+        except IntegrityError:
+            # A concurrent sign-up took the name between our check and the insert: now it shows.
+            self.reject_taken(validated_data["username"], validated_data["email"])
+            raise
+
+
+class SigninSerializer(serializers.Serializer):
+    """``POST /api/auth/signin``: the credentials, checked by ``django.contrib.auth.authenticate``."""
+
+    username = username_field()
+    password = password_field()

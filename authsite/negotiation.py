@@ -1,0 +1,13 @@
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+class JSONOnlyContentNegotiation(DefaultContentNegotiation):
+    """
+    DRF's negotiation, except that the response is always rendered by the first renderer.
+
+    The API renders only JSON (the content endpoints return plain text themselves), so an
+    ``Accept`` header such as Angular's ``text/plain`` must never turn into a 406.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from . import exceptions
+
+urlpatterns = [
+    path("api/auth/", include("accounts.urls")),
+    path("api/test/", include("content.urls")),
+    path("admin/", admin.site.urls),
+    # Unknown API paths: the contract's JSON 404, with DEBUG on as well.
+    re_path(r"^api(/|$)", exceptions.not_found),
+]
+
+handler400 = exceptions.bad_request
+handler403 = exceptions.permission_denied
+handler404 = exceptions.not_found
+handler500 = exceptions.server_error
