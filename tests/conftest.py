@@ -1,0 +1,66 @@
+"""
+Shared fixtures.
+
+The three roles come from migration 0002. A test marked ``transaction=True`` must also pass
+``serialized_rollback=True``, or the flush after it would leave later tests without roles.
+"""
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Role, Session, User
+from accounts.tokens import AccessToken
+
+PASSWORD = "correct horse 12"
+
+
+def on_mysql():
+    return connection.vendor == "mysql"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user("alice", roles=["user", "admin"])``: a user with exactly those roles."""
+
+    def make(username="alice", email=None, password=PASSWORD, roles=(Role.USER,), **fields):
+        return User.objects.create_user(
+            username,
+            email or f"{username}@example.com",
+            password,
+            roles=list(Role.objects.filter(name__in=roles)),
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def token_for(db):
+    """``token_for(user)``: a fresh access token (and its session) for ``user``."""
+
+    def issue(user):
+        session, _ = Session.objects.start(user)
+        return str(AccessToken.for_session(session))
+
+    return issue
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user("mod", roles=[Role.USER, Role.MODERATOR])
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", roles=[Role.USER, Role.ADMIN])
