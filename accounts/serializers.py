@@ -161,3 +161,50 @@ class SigninSerializer(serializers.Serializer):
 
     username = username_field()
     password = password_field()
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    """
+    ``POST /api/auth/refreshtoken`` and ``signout``: the body's ``refreshToken``. Documentation
+    only: the views read the field themselves, because every refresh failure is a 403 with the
+    tutorial's message, never a validation error.
+    """
+
+    refreshToken = serializers.CharField()  # noqa: N815 (the wire name)
+
+
+class SignoutSerializer(RefreshTokenSerializer):
+    """``POST /api/auth/signout``: the refresh token is optional (the access token may do)."""
+
+    refreshToken = serializers.CharField(required=False)  # noqa: N815
+
+
+# Response bodies, as documented in the OpenAPI schema.
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class SigninResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=[Role(name=name).authority for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
+        )
+    )
+    accessToken = serializers.CharField()  # noqa: N815
+    refreshToken = serializers.CharField()  # noqa: N815
+    tokenType = serializers.ChoiceField(choices=["Bearer"])  # noqa: N815
+
+
+class SigninFailedSerializer(serializers.Serializer):
+    accessToken = serializers.CharField(allow_null=True)  # noqa: N815 (always null)
+    message = serializers.CharField()
+
+
+class RefreshTokenResponseSerializer(serializers.Serializer):
+    accessToken = serializers.CharField()  # noqa: N815
+    refreshToken = serializers.CharField()  # noqa: N815

@@ -2,15 +2,45 @@
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+
 from .models import Session, User
-from .serializers import SigninSerializer, SignupSerializer
+from .serializers import (
+    EMAIL_TAKEN,
+    REQUIRE_ADMIN_ROLE,
+    ROLE_DOES_NOT_EXIST,
+    USERNAME_TAKEN,
+    MessageSerializer,
+    RefreshTokenResponseSerializer,
+    RefreshTokenSerializer,
+    SigninFailedSerializer,
+    SigninResponseSerializer,
+    SigninSerializer,
+    SignoutSerializer,
+    SignupSerializer,
+)
 from .tokens import SESSION_ID_CLAIM, AccessToken
 
 INVALID_CREDENTIALS = "Invalid username or password!"
+SIGNED_UP = "User registered successfully!"
+SIGNED_OUT = "You've been signed out!"
+
+
+def message_response(message):
+    """A documented 200 ``{"message": message}``."""
+    return OpenApiResponse(
+        MessageSerializer, examples=[OpenApiExample("success", value={"message": message})]
+    )
+
+
+def invalid_field(field, message):
+    """A documented validation error: ``message`` for ``field``, also as the top-level message."""
+    return (400, {"message": message, "errors": {field: [message]}})
 
 
 class PublicAPIView(APIView):
@@ -33,14 +63,47 @@ def body_field(request, name):
     return data.get(name) if hasattr(data, "get") else None
 
 
+@extend_schema(
+    summary="Register a user",
+    request=SignupSerializer,
+    responses={
+        200: message_response(SIGNED_UP),
+        **api_errors(
+            invalid_field("username", "Username is required."),
+            invalid_field("password", "This password is too common."),
+            (400, USERNAME_TAKEN),
+            (400, EMAIL_TAKEN),
+            (400, ROLE_DOES_NOT_EXIST.format(name="superuser")),
+            (403, REQUIRE_ADMIN_ROLE),
+            *BODY_ERRORS,
+            *DATABASE_ERRORS,
+        ),
+    },
+)
 class SignupView(PublicAPIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         serializer.save()
-        return Response({"message": "User registered successfully!"})
+        return Response({"message": SIGNED_UP})
 
 
+@extend_schema(
+    summary="Sign in: an access token and a refresh token",
+    request=SigninSerializer,
+    responses={
+        200: SigninResponseSerializer,
+        **api_errors(
+            (401, {"accessToken": None, "message": INVALID_CREDENTIALS}),
+            serializer=SigninFailedSerializer,
+        ),
+        **api_errors(
+            invalid_field("username", "Username is required."),
+            *BODY_ERRORS,
+            *DATABASE_ERRORS,
+        ),
+    },
+)
 class SigninView(PublicAPIView):
     def post(self, request):
         serializer = SigninSerializer(data=request.data)
@@ -77,6 +140,20 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
     default_detail = "Refresh token was expired. Please make a new signin request"
 
 
+@extend_schema(
+    summary="A new access token for a refresh token",
+    request=RefreshTokenSerializer,
+    responses={
+        200: RefreshTokenResponseSerializer,
+        **api_errors(
+            (403, RefreshTokenRequired.default_detail),
+            (403, RefreshTokenUnknown.default_detail),
+            (403, RefreshTokenExpired.default_detail),
+            *BODY_ERRORS,
+            *DATABASE_ERRORS,
+        ),
+    },
+)
 class RefreshTokenView(PublicAPIView):
     """A new access token for a live session; the same refresh token is returned and stays valid."""
 
@@ -97,6 +174,11 @@ class RefreshTokenView(PublicAPIView):
         return Response({"accessToken": str(access_token), "refreshToken": refresh_token})
 
 
+@extend_schema(
+    summary="Sign out: revoke the session",
+    request=SignoutSerializer,
+    responses={200: message_response(SIGNED_OUT), **api_errors(*BODY_ERRORS, *DATABASE_ERRORS)},
+)
 class SignoutView(PublicAPIView):
     """Revoke the session of the given refresh token and of the presented access token."""
 
@@ -108,4 +190,4 @@ class SignoutView(PublicAPIView):
             Session.objects.filter(
                 pk=request.auth.get(SESSION_ID_CLAIM), user=request.user
             ).revoke()
-        return Response({"message": "You've been signed out!"})
+        return Response({"message": SIGNED_OUT})

@@ -11,7 +11,7 @@ is the ``EXCEPTION_HANDLER``); the ``handler*`` views cover what Django answers 
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -53,12 +53,27 @@ def error_body(detail, default):
     return {"message": str(detail) if detail else default}
 
 
+def service_unavailable():
+    """503 while the database is down; clients may retry shortly."""
+    return Response(
+        {"message": UNAVAILABLE_MESSAGE},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
+
+
 def api_exception_handler(exc, context):
     """DRF exception handler: the contract's JSON for every error, 500 included."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # e.g. a Host header not in ALLOWED_HOSTS, met while building an absolute URL: Django
+        # answers these with 400 outside DRF, and so do we inside. A plain JsonResponse, so that
+        # views with an HTML renderer (the docs pages) answer JSON too.
+        logger.warning("%s", exc, extra={"request": context.get("request")})
+        return bad_request(context.get("request"), exc)
 
     if isinstance(exc, exceptions.NotAuthenticated):
         # DRF raises this when no authenticator found credentials: the tutorial's 403.
@@ -81,11 +96,7 @@ def api_exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, OperationalError):
         logger.error("Database unavailable: %s", exc, exc_info=exc, extra={"request": request})
-        return Response(
-            {"message": UNAVAILABLE_MESSAGE},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
-        )
+        return service_unavailable()
     logger.error("Unhandled error in %s", context.get("view"), exc_info=exc, extra={"request": request})
     return Response({"message": SERVER_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 

@@ -1,11 +1,27 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
 
-from . import exceptions
+from . import exceptions, health
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/test/", include("content.urls")),
+    # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
+    re_path(
+        r"^api/schema/?$",
+        SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
+        name="schema",
+    ),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(
+        r"^api/redoc/?$",
+        SpectacularRedocView.as_view(url_name="schema", template_name="authsite/redoc.html"),
+        name="redoc",
+    ),
+    re_path(r"^healthz/?$", health.Liveness.as_view(), name="healthz"),
+    re_path(r"^readyz/?$", health.Readiness.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
     # Unknown API paths: the contract's JSON 404, with DEBUG on as well.
     re_path(r"^api(/|$)", exceptions.not_found),

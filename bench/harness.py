@@ -1,0 +1,157 @@
+"""
+Run authsite's production server against a fresh database, for the benchmark (bench/run.py) and
+the schema fuzzing in CI (.ci/fuzz.py). Standard library only.
+
+``Server(port, server="gunicorn-sync")`` migrates a new SQLite database in a temporary directory
+(or uses ``database_url``), starts the server on 127.0.0.1:``port`` with production settings
+(DEBUG off, throttling off, fixed throw-away keys) and stops it, and everything it started, on exit.
+"""
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+CORES = os.cpu_count() or 1
+
+# name -> command line (after the bind address is known). The production choice is
+# "gunicorn-sync" (gunicorn.conf.py); the others are its measured alternatives.
+SERVERS = {
+    "gunicorn-sync": lambda addr: [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", addr],
+    "gunicorn-gthread": lambda addr: [
+        BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", addr,
+        "--worker-class", "gthread", "--workers", str(CORES), "--threads", "4",
+    ],
+    "granian-wsgi": lambda addr: [
+        BIN / "granian", "--interface", "wsgi", "--host", addr.split(":")[0],
+        "--port", addr.split(":")[1], "--workers", str(2 * CORES), "--no-ws",
+        "--log-level", "warning", "authsite.wsgi:application",
+    ],
+    "uvicorn-asgi": lambda addr: [
+        BIN / "uvicorn", "--host", addr.split(":")[0], "--port", addr.split(":")[1],
+        "--workers", str(2 * CORES), "--no-access-log", "--log-level", "warning",
+        "authsite.asgi:application",
+    ],
+}
+
+
+class Server:
+    def __init__(self, port, server="gunicorn-sync", database_url=None, env=None, log=None):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.server = server
+        self.tmp = tempfile.TemporaryDirectory(prefix="authsite-server-")
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "authsite.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url or f"sqlite:///{self.tmp.name}/db.sqlite3",
+            "THROTTLE_ENABLED": "0",
+            "LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
+        self.log = log or open(Path(self.tmp.name) / "server.log", "w")
+        self.process = None
+
+    def manage(self, *args):
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+
+    def __enter__(self):
+        self.manage("migrate", "--no-input", "-v0")
+        command = SERVERS[self.server](f"127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [str(part) for part in command],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.tmp.cleanup()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.server} exited with {self.process.returncode}")
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.server} did not become ready on {self.base}")
+
+    def request(self, method, path, body=None, headers=None):
+        """``(status, parsed JSON or text)``."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, payload, kind = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, payload, kind = error.code, error.read(), error.headers
+        if kind.get_content_type() == "application/json":
+            return status, json.loads(payload)
+        return status, payload.decode()
+
+    def user(self, username, roles=("user",), password="bench-password-9f3k"):
+        """Sign a new user up (roles granted with `manage.py roles`) and in: the signin body."""
+        status, body = self.request(
+            "POST", "/api/auth/signup",
+            {"username": username, "email": f"{username}@example.com", "password": password},
+        )
+        if status != 200:
+            raise RuntimeError(f"signup {username}: {status} {body}")
+        extra = [role for role in roles if role != "user"]
+        if extra:
+            self.manage("roles", "grant", username, *extra)
+        status, body = self.request(
+            "POST", "/api/auth/signin", {"username": username, "password": password}
+        )
+        if status != 200:
+            raise RuntimeError(f"signin {username}: {status} {body}")
+        body["password"] = password
+        return body
+
+    def rss_kib(self):
+        """Total resident memory of the server's processes (master and workers), in KiB."""
+        pids = subprocess.run(
+            ["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        total = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total

@@ -1,0 +1,220 @@
+"""
+The OpenAPI schema (/api/schema) and its docs pages (/api/docs, /api/redoc).
+
+The schema must validate, and document every endpoint with every status and message of API.md;
+the docs pages must work offline (their assets come from this server, not from a CDN).
+"""
+
+import json
+import re
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from authsite.exceptions import UNAVAILABLE_MESSAGE
+
+pytestmark = pytest.mark.django_db
+
+# API.md, endpoint by endpoint: (method, path, status, message or None for "no message").
+CONTRACT = [
+    ("post", "/api/auth/signup", 200, "User registered successfully!"),
+    ("post", "/api/auth/signup", 400, "Failed! Username is already in use!"),
+    ("post", "/api/auth/signup", 400, "Failed! Email is already in use!"),
+    ("post", "/api/auth/signup", 400, "Failed! Role does not exist = superuser"),
+    ("post", "/api/auth/signup", 400, "Username is required."),
+    ("post", "/api/auth/signup", 403, "Require Admin Role!"),
+    ("post", "/api/auth/signin", 200, None),
+    ("post", "/api/auth/signin", 400, "Username is required."),
+    ("post", "/api/auth/signin", 401, "Invalid username or password!"),
+    ("post", "/api/auth/refreshtoken", 200, None),
+    ("post", "/api/auth/refreshtoken", 403, "Refresh Token is required!"),
+    ("post", "/api/auth/refreshtoken", 403, "Refresh token is not in database!"),
+    ("post", "/api/auth/refreshtoken", 403, "Refresh token was expired. Please make a new signin request"),
+    ("post", "/api/auth/signout", 200, "You've been signed out!"),
+    ("get", "/api/test/all", 200, "Public Content."),
+    ("get", "/api/test/user", 200, "User Content."),
+    ("get", "/api/test/mod", 200, "Moderator Content."),
+    ("get", "/api/test/admin", 200, "Admin Content."),
+    ("get", "/healthz", 200, None),
+    ("get", "/readyz", 200, None),
+    ("get", "/readyz", 503, UNAVAILABLE_MESSAGE),
+]
+for board, role_message in [
+    ("user", None),
+    ("mod", "Require Moderator Role!"),
+    ("admin", "Require Admin Role!"),
+]:
+    CONTRACT += [
+        ("get", f"/api/test/{board}", 403, "No token provided!"),
+        ("get", f"/api/test/{board}", 401, "Unauthorized!"),
+        ("get", f"/api/test/{board}", 401, "Unauthorized! Access Token was expired!"),
+    ]
+    if role_message:
+        CONTRACT.append(("get", f"/api/test/{board}", 403, role_message))
+# Every endpoint that reads a body answers the body errors; every one that reads the database, 503.
+for auth_path in ["signup", "signin", "refreshtoken", "signout"]:
+    CONTRACT += [
+        ("post", f"/api/auth/{auth_path}", 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        ("post", f"/api/auth/{auth_path}", 413, "Request body too large (limit 65536 bytes)."),
+        ("post", f"/api/auth/{auth_path}", 415, 'Unsupported media type "text/xml" in request.'),
+        ("post", f"/api/auth/{auth_path}", 503, UNAVAILABLE_MESSAGE),
+    ]
+for board in ["all", "user", "mod", "admin"]:
+    CONTRACT.append(("get", f"/api/test/{board}", 503, UNAVAILABLE_MESSAGE))
+
+TOKEN_PATHS = ["/api/test/user", "/api/test/mod", "/api/test/admin"]
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def example_values(response):
+    """Every example value of a documented response, over all its media types."""
+    for media in response.get("content", {}).values():
+        for example in media.get("examples", {}).values():
+            yield example["value"]
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+    assert yaml.safe_load((tmp_path / "s.yaml").read_text())["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize("path", ["/api/schema", "/api/schema/"])
+def test_schema_is_yaml_by_default_and_json_on_request(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert yaml.safe_load(response.content)["info"]["title"] == "authsite API"
+    response = client.get(path, {"format": "json"})
+    assert response.status_code == 200
+    assert json.loads(response.content)["info"]["title"] == "authsite API"
+
+
+def test_schema_lists_exactly_the_api_paths_without_trailing_slash(schema):
+    assert sorted(schema["paths"]) == sorted({path for _, path, _, _ in CONTRACT})
+
+
+@pytest.mark.parametrize("method,path,status,message", CONTRACT)
+def test_every_status_and_message_is_documented(schema, method, path, status, message):
+    responses = schema["paths"][path][method]["responses"]
+    assert str(status) in responses, f"{method.upper()} {path} does not document {status}"
+    if message is not None:
+        values = list(example_values(responses[str(status)]))
+        messages = [value if isinstance(value, str) else value.get("message") for value in values]
+        assert message in messages
+
+
+def test_no_other_statuses_are_documented(schema):
+    documented = {
+        (method, path, int(status))
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        for status in operation["responses"]
+    }
+    assert documented == {(method, path, status) for method, path, status, _ in CONTRACT}
+
+
+def test_both_token_schemes_are_documented(schema):
+    assert schema["components"]["securitySchemes"] == {
+        "accessToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-access-token",
+            "description": "The access token from signin, raw (no prefix). Wins over Bearer.",
+        },
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    }
+
+
+@pytest.mark.parametrize("path", TOKEN_PATHS)
+def test_token_endpoints_require_either_scheme(schema, path):
+    assert schema["paths"][path]["get"]["security"] == [{"accessToken": []}, {"bearerAuth": []}]
+
+
+@pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/signout", "/api/test/all"])
+def test_public_endpoints_take_a_token_optionally(schema, path):
+    operation = next(iter(schema["paths"][path].values()))
+    assert {} in operation["security"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_endpoints_take_no_token(schema, path):
+    assert "security" not in schema["paths"][path]["get"]
+
+
+@pytest.mark.parametrize("path", ["/api/test/all", *TOKEN_PATHS])
+def test_boards_are_plain_text_and_errors_json(schema, path):
+    responses = schema["paths"][path]["get"]["responses"]
+    assert responses["200"]["content"] == {
+        "text/plain": {
+            "schema": {"type": "string"},
+            "examples": responses["200"]["content"]["text/plain"]["examples"],
+        }
+    }
+    for status, response in responses.items():
+        if status != "200":
+            assert list(response["content"]) == ["application/json"]
+
+
+@pytest.mark.parametrize(
+    "path,fields",
+    [
+        ("/api/auth/signup", {"username", "email", "password", "roles"}),
+        ("/api/auth/signin", {"username", "password"}),
+        ("/api/auth/refreshtoken", {"refreshToken"}),
+        ("/api/auth/signout", {"refreshToken"}),
+    ],
+)
+def test_request_bodies_are_json_or_form(schema, path, fields):
+    body = schema["paths"][path]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "application/x-www-form-urlencoded"}
+    name = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][name]["properties"]) == fields
+
+
+def test_signin_success_and_failure_bodies(schema):
+    responses = schema["paths"]["/api/auth/signin"]["post"]["responses"]
+    component = schema["components"]["schemas"]
+    ok = component[responses["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(ok["required"]) == {
+        "id", "username", "email", "roles", "accessToken", "refreshToken", "tokenType"
+    }
+    failed = responses["401"]["content"]["application/json"]
+    assert list(example_values(responses["401"])) == [
+        {"accessToken": None, "message": "Invalid username or password!"}
+    ]
+    failed_schema = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert failed_schema["properties"]["accessToken"]["nullable"] is True
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/docs/", "/api/redoc", "/api/redoc/"])
+def test_docs_pages_load_only_local_assets(client, path):
+    response = client.get(path, HTTP_X_ACCESS_TOKEN="garbage")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert b"".join(served.streaming_content)
+    assert "cdn" not in page.lower()
+    assert "/api/schema" in page
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
+def test_docs_page_with_a_disallowed_host_is_a_json_400(client, path):
+    response = client.get(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"message": "Bad request."}
