@@ -1,0 +1,216 @@
+"""
+The benchmark: one command that measures authsite under wrk and rewrites BENCHMARKS.md.
+
+    .venv/bin/pip install -r bench/requirements.txt   # the alternative servers, the profilers
+    .venv/bin/python bench/run.py                      # every server; or --servers gunicorn-sync
+
+For each server (bench/harness.py: the production gunicorn config and its alternatives) it starts
+the server on 127.0.0.1:$BENCH_PORT (default 8501) against a fresh SQLite database in a temporary
+directory (or --database-url), signs up a user and a moderator, and runs wrk (2 threads,
+50 connections; 5 s warm-up, then 15 s measured) against each endpoint below, recording req/s,
+p50, p99, non-2xx responses, the server's peak total RSS, and the load average before the run
+(the machine's 2 cores are shared: compare runs only at similar load). The generated part of
+BENCHMARKS.md, between its `bench:` markers, is replaced; the text around it is kept.
+"""
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import ROOT, SERVERS, Server  # noqa: E402
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+THREADS, CONNECTIONS = 2, 50
+
+LUA_POST = """wrk.method = "POST"
+wrk.body = {body!r}
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def scenarios(user, moderator):
+    """(label, path, headers, POST body or None)."""
+    return [
+        ("GET /api/test/all", "/api/test/all", {}, None),
+        ("GET /api/test/user (x-access-token)", "/api/test/user",
+         {"x-access-token": user["accessToken"]}, None),
+        ("GET /api/test/user (Bearer)", "/api/test/user",
+         {"Authorization": f"Bearer {user['accessToken']}"}, None),
+        ("GET /api/test/mod", "/api/test/mod", {"x-access-token": moderator["accessToken"]}, None),
+        ("POST /api/auth/signin", "/api/auth/signin", {},
+         f'{{"username": "{user["username"]}", "password": "{user["password"]}"}}'),
+        ("POST /api/auth/refreshtoken", "/api/auth/refreshtoken", {},
+         f'{{"refreshToken": "{user["refreshToken"]}"}}'),
+    ]
+
+
+def to_ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url, seconds, headers, body, workdir):
+    # A 10 s timeout (wrk's default is 2 s), so slow sign-ins count in the percentiles instead of
+    # vanishing into "timeout" errors.
+    command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency",
+               "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if body is not None:
+        script = Path(workdir) / "post.lua"
+        script.write_text(LUA_POST.format(body=body))
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)$", output, re.M)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": to_ms(latency["50"]),
+        "p99": to_ms(latency["99"]),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class PeakRSS(threading.Thread):
+    """Samples the server's total RSS every half second while a run lasts."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server, self.peak, self.done = server, 0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.5):
+            self.peak = max(self.peak, self.server.rss_kib())
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.join()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+
+def bench_server(name, port, database_url, warmup, duration):
+    rows = []
+    with Server(port, name, database_url=database_url) as server, tempfile.TemporaryDirectory() as tmp:
+        user = server.user("bench_user")
+        moderator = server.user("bench_mod", roles=("user", "moderator"))
+        for label, path, headers, body in scenarios(user, moderator):
+            url = server.base + path
+            wrk(url, warmup, headers, body, tmp)
+            load = load_average()
+            with PeakRSS(server) as rss:
+                result = wrk(url, duration, headers, body, tmp)
+            result.update(server=name, label=label, load=load, rss_mib=rss.peak / 1024)
+            print(
+                f"{name:17} {label:38} {result['rps']:8.0f} req/s  p50 {result['p50']:7.1f} ms  "
+                f"p99 {result['p99']:7.1f} ms  non-2xx {result['non_2xx']}  "
+                f"RSS {result['rss_mib']:.0f} MiB  load {load}",
+                flush=True,
+            )
+            rows.append(result)
+    return rows
+
+
+def versions():
+    names = ["Django", "djangorestframework", "djangorestframework_simplejwt", "argon2-cffi",
+             "gunicorn", "granian", "uvicorn"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return [f"Python {platform.python_version()}", *found, wrk_version.strip()]
+
+
+def machine():
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} × {cpu}, {memory} GiB RAM, Linux {platform.release()}"
+
+
+def report(rows, database, started, finished, warmup, duration):
+    lines = [
+        BEGIN,
+        f"Generated by `bench/run.py` on {started:%Y-%m-%d %H:%M} to {finished:%H:%M} UTC.",
+        "",
+        f"- Machine: {machine()}; wrk runs on the same 2 cores as the server.",
+        f"- Versions: {', '.join(versions())}.",
+        f"- Database: {database}. Password hasher: Argon2id, 19 MiB, t=2, p=1 "
+        "(accounts/hashers.py, OWASP minimum).",
+        f"- wrk: {THREADS} threads, {CONNECTIONS} connections, {warmup} s warm-up then "
+        f"{duration} s measured, per row. `load` is the 1/5/15-minute load average just before "
+        "the measured run.",
+        "- Servers: " + "; ".join(
+            f"`{name}`: `{' '.join(str(p).rsplit('/', 1)[-1] for p in SERVERS[name]('127.0.0.1:PORT'))}`"
+            for name in dict.fromkeys(row["server"] for row in rows)
+        ) + ".",
+        "",
+        "| server | request | req/s | p50 ms | p99 ms | non-2xx | RSS MiB | load |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['server']} | {row['label']} | {row['rps']:.0f} | {row['p50']:.1f} | "
+            f"{row['p99']:.1f} | {row['non_2xx']}{' (' + row['socket_errors'] + ')' if row['socket_errors'] else ''} "
+            f"| {row['rss_mib']:.0f} | {row['load']} |"
+        )
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write(path, generated):
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    path.write_text(before + generated + after)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated, of: " + ", ".join(SERVERS))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8501")))
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per server")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    started = datetime.now(timezone.utc)
+    rows = []
+    for name in args.servers.split(","):
+        rows += bench_server(name, args.port, args.database_url, args.warmup, args.duration)
+    database = "the given DATABASE_URL" if args.database_url else "SQLite, a fresh file per server"
+    generated = report(rows, database, started, datetime.now(timezone.utc), args.warmup, args.duration)
+    if args.no_write:
+        print(generated)
+    else:
+        write(args.output, generated)
+        print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
