@@ -2,7 +2,7 @@
 Run authsite's production server against a fresh database, for the benchmark (bench/run.py) and
 the schema fuzzing in CI (.ci/fuzz.py). Standard library only.
 
-``Server(port, server="gunicorn-sync")`` migrates a new SQLite database in a temporary directory
+``Server(port, server=PRODUCTION)`` migrates a new SQLite database in a temporary directory
 (or uses ``database_url``), starts the server on 127.0.0.1:``port`` with production settings
 (DEBUG off, throttling off, fixed throw-away keys) and stops it, and everything it started, on exit.
 """
@@ -24,29 +24,34 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 CORES = os.cpu_count() or 1
 
-# name -> command line (after the bind address is known). The production choice is
-# "gunicorn-sync" (gunicorn.conf.py); the others are its measured alternatives.
+# name -> command line for a bind address. The first is production's (server.py); the others
+# are the alternatives it was chosen against.
+def host_port(addr):
+    return addr.rsplit(":", 1)
+
+
 SERVERS = {
-    "gunicorn-sync": lambda addr: [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", addr],
+    "granian-wsgi": lambda addr: [
+        PYTHON, "server.py", "--host", host_port(addr)[0], "--port", host_port(addr)[1],
+    ],
+    "gunicorn-sync": lambda addr: [
+        BIN / "gunicorn", "-c", "bench/gunicorn.conf.py", "--bind", addr,
+    ],
     "gunicorn-gthread": lambda addr: [
-        BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", addr,
+        BIN / "gunicorn", "-c", "bench/gunicorn.conf.py", "--bind", addr,
         "--worker-class", "gthread", "--workers", str(CORES), "--threads", "4",
     ],
-    "granian-wsgi": lambda addr: [
-        BIN / "granian", "--interface", "wsgi", "--host", addr.split(":")[0],
-        "--port", addr.split(":")[1], "--workers", str(2 * CORES), "--no-ws",
-        "--log-level", "warning", "authsite.wsgi:application",
-    ],
     "uvicorn-asgi": lambda addr: [
-        BIN / "uvicorn", "--host", addr.split(":")[0], "--port", addr.split(":")[1],
+        BIN / "uvicorn", "--host", host_port(addr)[0], "--port", host_port(addr)[1],
         "--workers", str(2 * CORES), "--no-access-log", "--log-level", "warning",
         "authsite.asgi:application",
     ],
 }
+PRODUCTION = "granian-wsgi"
 
 
 class Server:
-    def __init__(self, port, server="gunicorn-sync", database_url=None, env=None, log=None):
+    def __init__(self, port, server=PRODUCTION, database_url=None, env=None, log=None):
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.server = server

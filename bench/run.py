@@ -2,9 +2,9 @@
 The benchmark: one command that measures authsite under wrk and rewrites BENCHMARKS.md.
 
     .venv/bin/pip install -r bench/requirements.txt   # the alternative servers, the profilers
-    .venv/bin/python bench/run.py                      # every server; or --servers gunicorn-sync
+    .venv/bin/python bench/run.py                      # every server; or --servers granian-wsgi
 
-For each server (bench/harness.py: the production gunicorn config and its alternatives) it starts
+For each server (bench/harness.py: production's server.py and its alternatives) it starts
 the server on 127.0.0.1:$BENCH_PORT (default 8501) against a fresh SQLite database in a temporary
 directory (or --database-url), signs up a user and a moderator, and runs wrk (2 threads,
 50 connections; 5 s warm-up, then 15 s measured) against each endpoint below, recording req/s,
@@ -107,12 +107,14 @@ class PeakRSS(threading.Thread):
         return self
 
 
-def bench_server(name, port, database_url, warmup, duration):
+def bench_server(name, port, database_url, warmup, duration, only=None):
     rows = []
     with Server(port, name, database_url=database_url) as server, tempfile.TemporaryDirectory() as tmp:
         user = server.user("bench_user")
         moderator = server.user("bench_mod", roles=("user", "moderator"))
         for label, path, headers, body in scenarios(user, moderator):
+            if only and not any(word in label for word in only):
+                continue
             url = server.base + path
             wrk(url, warmup, headers, body, tmp)
             load = load_average()
@@ -197,12 +199,16 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--only", help="comma-separated words: run the requests whose label has one")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     started = datetime.now(timezone.utc)
     rows = []
     for name in args.servers.split(","):
-        rows += bench_server(name, args.port, args.database_url, args.warmup, args.duration)
+        rows += bench_server(
+            name, args.port, args.database_url, args.warmup, args.duration,
+            args.only.split(",") if args.only else None,
+        )
     database = "the given DATABASE_URL" if args.database_url else "SQLite, a fresh file per server"
     generated = report(rows, database, started, datetime.now(timezone.utc), args.warmup, args.duration)
     if args.no_write:

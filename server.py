@@ -1,0 +1,51 @@
+"""
+The production server: granian's WSGI server with authsite's settings, chosen by measurement
+against gunicorn (sync and gthread) and uvicorn (BENCHMARKS.md).
+
+    .venv/bin/python server.py --host 127.0.0.1 --port 8000
+
+Two workers per core, each running one request at a time (one blocking thread): the API's
+requests are short and CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per process
+only contend for the GIL, and with several workers one sign-in's hashing does not hold up the fast
+endpoints. HTTP parsing and keep-alive happen in granian's Rust runtime. Configure the app itself
+through the environment (README, "Configuration").
+"""
+
+import argparse
+import os
+
+from granian.constants import Interfaces, Loops
+from granian.log import LogLevels
+from granian.server import Server
+
+WORKERS = 2 * (os.cpu_count() or 1)
+
+
+def build(host, port, workers=WORKERS):
+    return Server(
+        "authsite.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=1,
+        loop=Loops.auto,
+        websockets=False,
+        backlog=1024,
+        respawn_failed_workers=True,
+        log_level=LogLevels.warning,
+        log_access=False,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    args = parser.parse_args()
+    build(args.host, args.port, args.workers).serve()
+
+
+if __name__ == "__main__":
+    main()
