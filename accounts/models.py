@@ -78,7 +78,12 @@ class UserManager(DjangoUserManager):
             user.save(using=self._db)
             if roles is None:
                 roles = Role.objects.using(self._db).filter(name=Role.USER)
-            user.roles.set(roles)
+            # Not roles.set(): on MySQL it inserts with INSERT IGNORE, which turns a failed
+            # foreign key into a warning and would leave the user without that role.
+            UserRole = self.model.roles.through
+            UserRole.objects.using(self._db).bulk_create(
+                UserRole(user=user, role=role) for role in roles
+            )
         return user
 
 
