@@ -185,3 +185,25 @@ def test_cors_origins_come_from_configuration(api, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
     assert api.get("/api/test/all", HTTP_ORIGIN="https://app.example.com")["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert "Access-Control-Allow-Origin" not in api.get("/api/test/all", HTTP_ORIGIN=ORIGIN)
+
+
+HOSTILE_BODIES = [
+    ("/api/auth/signin", '{"username": "a\\ud800b", "password": "x"}'),
+    ("/api/auth/signin", '{"username": "alice", "password": "x\\ud800"}'),
+    ("/api/auth/signin", '{"username": "al\\u0000ice", "password": "x"}'),
+    ("/api/auth/signup", '{"username": "a\\ud800b", "email": "a@example.com", "password": "correct horse 12"}'),
+    ("/api/auth/signup", '{"username": "ab", "email": "a\\ud800@example.com", "password": "correct horse 12"}'),
+    ("/api/auth/signup", '{"username": "ab", "email": "a@example.com", "password": "correct horse 12\\ud800"}'),
+    ("/api/auth/signup", '{"username": "ab", "email": "a@example.com", "password": "correct horse 12", "roles": ["\\ud800"]}'),
+    ("/api/auth/refreshtoken", '{"refreshToken": "\\ud800"}'),
+    ("/api/auth/signout", '{"refreshToken": "\\ud800\\u0000"}'),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path,raw", HOSTILE_BODIES)
+def test_unencodable_strings_are_refused_not_500(api, alice, path, raw):
+    response = api.generic("POST", path, raw, content_type="application/json")
+    assert response.status_code in (200, 400, 403)
+    assert "message" in response.json()
+    assert User.objects.count() == 1
