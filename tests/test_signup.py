@@ -316,7 +316,18 @@ def concurrent_signups(bodies):
     ],
     ids=["same-username", "same-email"],
 )
-def test_concurrent_duplicate_signups(make_body, loser):
+@pytest.mark.parametrize("precheck", [True, False], ids=["with-precheck", "constraint-only"])
+def test_concurrent_duplicate_signups(make_body, loser, precheck, monkeypatch):
+    if not precheck:
+        # Every thread passes the pre-insert check: only the database constraint can decide.
+        original, seen = SignupSerializer.reject_taken, threading.local()
+
+        def after_insert_only(self, username, email):
+            if getattr(seen, "checked", False):
+                original(self, username, email)
+            seen.checked = True
+
+        monkeypatch.setattr(SignupSerializer, "reject_taken", after_insert_only)
     responses = concurrent_signups([make_body(i) for i in range(4)])
     results = sorted((r.status_code, r.json()["message"]) for r in responses)
     assert results == [(200, OK["message"])] + [(400, loser["message"])] * 3
