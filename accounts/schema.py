@@ -20,6 +20,10 @@ TOKEN_ERRORS = (
 )
 
 
+# Where a token is optional (the public endpoints): either scheme, or none.
+OPTIONAL_TOKEN = [{"accessToken": []}, {"bearerAuth": []}, {}]
+
+
 class AccessTokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.AccessTokenAuthentication"
     name = ["accessToken", "bearerAuth"]
@@ -37,3 +41,4 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
             },
             build_bearer_security_scheme_object("Authorization", "Bearer", "JWT"),
         ]
+

@@ -9,7 +9,9 @@ from rest_framework.views import APIView
 
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
+from .authentication import IgnoreFailures
 from .models import Session, User
+from .schema import OPTIONAL_TOKEN
 from .serializers import (
     EMAIL_TAKEN,
     REQUIRE_ADMIN_ROLE,
@@ -43,18 +45,20 @@ def invalid_field(field, message):
     return (400, {"message": message, "errors": {field: [message]}})
 
 
+@extend_schema(auth=OPTIONAL_TOKEN)
 class PublicAPIView(APIView):
     """
-    An endpoint that needs no token. A missing, invalid or expired token is ignored and the
-    caller is anonymous: DRF authenticates eagerly, and the refresh-flow clients send their
-    expired access token with the very requests that get them a new one.
+    An endpoint that needs no token. A missing, invalid or expired token makes the caller
+    anonymous, never a 401: the refresh-flow clients send their expired access token with the
+    very requests that get them a new one. Authentication is lazy: a token is only checked if
+    the view asks who the caller is.
     """
 
+    def get_authenticators(self):
+        return [IgnoreFailures(authenticator) for authenticator in super().get_authenticators()]
+
     def perform_authentication(self, request):
-        try:
-            request.user
-        except exceptions.AuthenticationFailed:
-            pass  # DRF has already made the request anonymous.
+        pass
 
 
 def body_field(request, name):

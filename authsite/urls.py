@@ -23,8 +23,8 @@ urlpatterns = [
     re_path(r"^healthz/?$", health.Liveness.as_view(), name="healthz"),
     re_path(r"^readyz/?$", health.Readiness.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
-    # Unknown API paths: the contract's JSON 404, with DEBUG on as well.
-    re_path(r"^api(/|$)", exceptions.not_found),
+    # Every other path: the contract's JSON 404, with DEBUG on as well.
+    re_path(r"", exceptions.not_found),
 ]
 
 handler400 = exceptions.bad_request
