@@ -1,10 +1,33 @@
-"""``User.role_names``: the roles as they are in the database now, in one query."""
+"""
+The per-request lookups of token authentication and the role permissions, one raw query each:
+``User.objects.get_by_id`` and ``User.role_names`` (the user and roles as they are now).
+"""
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role, User
 
 pytestmark = pytest.mark.django_db
+
+
+def test_get_by_id_loads_the_same_user_as_the_orm(make_user, django_assert_num_queries):
+    carol = make_user("Carol", email="Carol@Example.com", is_staff=True)
+    User.objects.filter(pk=carol.pk).update(last_login=timezone.now())
+    expected = User.objects.get(pk=carol.pk)
+    with django_assert_num_queries(1):
+        user = User.objects.get_by_id(carol.pk)
+    assert type(user) is User
+    for field in User._meta.concrete_fields:
+        value = getattr(user, field.attname)
+        assert value == getattr(expected, field.attname), field.name
+        assert type(value) is type(getattr(expected, field.attname)), field.name
+    assert user._state.adding is False
+    assert user._state.db == "default"
+
+
+def test_get_by_id_of_an_unknown_id_is_none(alice):
+    assert User.objects.get_by_id(alice.pk + 1000) is None
 
 
 @pytest.mark.parametrize(
