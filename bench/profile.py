@@ -20,6 +20,7 @@ def main():
     parser.add_argument("path")
     parser.add_argument("--header", choices=["x-access-token", "bearer", "none"], default="x-access-token")
     parser.add_argument("--role", default="moderator")
+    parser.add_argument("--post", metavar="JSON", help="POST this body ({password} and {refresh} filled in)")
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--time", action="store_true", help="CPU time per request, no profiler")
     args = parser.parse_args()
@@ -41,23 +42,31 @@ def main():
     from accounts.models import Role, Session, User
     from accounts.tokens import AccessToken
 
-    user = User.objects.create_user("prof", "prof@example.com", "x" * 12)
+    password = "profile-password-42"
+    user = User.objects.create_user("prof", "prof@example.com", password)
     user.roles.set(Role.objects.filter(name__in=["user", args.role]))
-    token = str(AccessToken.for_session(Session.objects.start(user)[0]))
+    session, refresh = Session.objects.start(user)
+    token = str(AccessToken.for_session(session))
+    body = (args.post or "").replace("{password}", password).replace("{refresh}", refresh).encode()
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": args.path, "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "SCRIPT_NAME": "",
+        "REQUEST_METHOD": "POST" if args.post else "GET", "PATH_INFO": args.path,
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "SCRIPT_NAME": "",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
     }
     if args.header == "x-access-token":
         environ["HTTP_X_ACCESS_TOKEN"] = token
     elif args.header == "bearer":
         environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     handler = WSGIHandler()
+    body_bytes = body
 
     def request():
         statuses = []
-        body = handler(dict(environ), lambda status, headers: statuses.append(status))
+        body = handler(
+            {**environ, "wsgi.input": io.BytesIO(body_bytes)},
+            lambda status, headers: statuses.append(status),
+        )
         b"".join(body)
         body.close()
         return statuses[0]
