@@ -4,10 +4,11 @@ against gunicorn (sync and gthread) and uvicorn (BENCHMARKS.md).
 
     .venv/bin/python server.py --host 127.0.0.1 --port 8000
 
-Two workers per core, each running one request at a time (one blocking thread): the API's
-requests are short and CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per process
-only contend for the GIL, and with several workers one sign-in's hashing does not hold up the fast
-endpoints. HTTP parsing and keep-alive happen in granian's Rust runtime. Configure the app itself
+One worker per core, each running one request at a time (one blocking thread): the API's
+requests are CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per process only contend
+for the GIL, and more processes than cores only contend for the cores: with two per core, sign-in
+throughput fell by a quarter and its p99 rose (BENCHMARKS.md). HTTP parsing and keep-alive happen
+in granian's Rust runtime, outside the GIL. Configure the app itself
 through the environment (README, "Configuration").
 """
 
@@ -18,7 +19,7 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import Server
 
-WORKERS = 2 * (os.cpu_count() or 1)
+WORKERS = os.cpu_count() or 1
 
 
 def build(host, port, workers=WORKERS):

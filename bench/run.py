@@ -18,6 +18,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,51 @@ def load_average():
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def busy_ticks():
+    """CPU time spent by the whole machine so far (all but idle and iowait), in clock ticks."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def process_group_ticks(pgid):
+    """CPU time (user + system) of the live processes in a process group, in clock ticks."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+class CPUShare:
+    """Cores used during a run by the server, by wrk (this process's children), and by the rest."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __enter__(self):
+        self.start = (time.monotonic(), busy_ticks(), process_group_ticks(self.server.process.pid),
+                      resource.getrusage(resource.RUSAGE_CHILDREN))
+        return self
+
+    def __exit__(self, *exc):
+        wall0, busy0, server0, children0 = self.start
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = time.monotonic() - wall0
+        self.server_cores = (process_group_ticks(self.server.process.pid) - server0) / TICKS / seconds
+        self.wrk_cores = (
+            children.ru_utime + children.ru_stime - children0.ru_utime - children0.ru_stime
+        ) / seconds
+        busy = (busy_ticks() - busy0) / TICKS / seconds
+        self.other_cores = max(0.0, busy - self.server_cores - self.wrk_cores)
+
+
 class PeakRSS(threading.Thread):
     """Samples the server's total RSS every half second while a run lasts."""
 
@@ -118,13 +164,16 @@ def bench_server(name, port, database_url, warmup, duration, only=None):
             url = server.base + path
             wrk(url, warmup, headers, body, tmp)
             load = load_average()
-            with PeakRSS(server) as rss:
+            with PeakRSS(server) as rss, CPUShare(server) as cpu:
                 result = wrk(url, duration, headers, body, tmp)
-            result.update(server=name, label=label, load=load, rss_mib=rss.peak / 1024)
+            result.update(
+                server=name, label=label, load=load, rss_mib=rss.peak / 1024,
+                cpu=f"{cpu.server_cores:.2f} / {cpu.wrk_cores:.2f} / {cpu.other_cores:.2f}",
+            )
             print(
                 f"{name:17} {label:38} {result['rps']:8.0f} req/s  p50 {result['p50']:7.1f} ms  "
                 f"p99 {result['p99']:7.1f} ms  non-2xx {result['non_2xx']}  "
-                f"RSS {result['rss_mib']:.0f} MiB  load {load}",
+                f"RSS {result['rss_mib']:.0f} MiB  load {load}  cores {result['cpu']}",
                 flush=True,
             )
             rows.append(result)
@@ -164,21 +213,23 @@ def report(rows, database, started, finished, warmup, duration):
         f"- Database: {database}. Password hasher: Argon2id, 19 MiB, t=2, p=1 "
         "(accounts/hashers.py, OWASP minimum).",
         f"- wrk: {THREADS} threads, {CONNECTIONS} connections, {warmup} s warm-up then "
-        f"{duration} s measured, per row. `load` is the 1/5/15-minute load average just before "
-        "the measured run.",
+        f"{duration} s measured, per row. `cores`: CPU used during the measured run by the server "
+        "/ by wrk / by everything else on the machine (other people's work: the noise). `load`: "
+        "the 1/5/15-minute load average just before it (it counts the benchmark's own server "
+        "workers and wrk threads from the previous rows too).",
         "- Servers: " + "; ".join(
             f"`{name}`: `{' '.join(str(p).rsplit('/', 1)[-1] for p in SERVERS[name]('127.0.0.1:PORT'))}`"
             for name in dict.fromkeys(row["server"] for row in rows)
         ) + ".",
         "",
-        "| server | request | req/s | p50 ms | p99 ms | non-2xx | RSS MiB | load |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| server | request | req/s | p50 ms | p99 ms | non-2xx | RSS MiB | cores | load |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['server']} | {row['label']} | {row['rps']:.0f} | {row['p50']:.1f} | "
             f"{row['p99']:.1f} | {row['non_2xx']}{' (' + row['socket_errors'] + ')' if row['socket_errors'] else ''} "
-            f"| {row['rss_mib']:.0f} | {row['load']} |"
+            f"| {row['rss_mib']:.0f} | {row['cpu']} | {row['load']} |"
         )
     lines.append(END)
     return "\n".join(lines)
