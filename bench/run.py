@@ -203,6 +203,11 @@ def machine():
     return f"{os.cpu_count()} × {cpu}, {memory} GiB RAM, Linux {platform.release()}"
 
 
+def command_line(command):
+    program, *args = command
+    return " ".join([Path(program).name, *map(str, args)])
+
+
 def report(rows, database, started, finished, warmup, duration):
     lines = [
         BEGIN,
@@ -218,7 +223,7 @@ def report(rows, database, started, finished, warmup, duration):
         "the 1/5/15-minute load average just before it (it counts the benchmark's own server "
         "workers and wrk threads from the previous rows too).",
         "- Servers: " + "; ".join(
-            f"`{name}`: `{' '.join(str(p).rsplit('/', 1)[-1] for p in SERVERS[name]('127.0.0.1:PORT'))}`"
+            f"`{name}`: `{command_line(SERVERS[name]('127.0.0.1:PORT'))}`"
             for name in dict.fromkeys(row["server"] for row in rows)
         ) + ".",
         "",
