@@ -67,12 +67,32 @@ def username_field():
     )
 
 
+class PasswordField(StrictCharField):
+    """
+    A password: at most ``PASSWORD_MAX_LENGTH`` characters and as many UTF-8 bytes, checked before
+    anything hashes it (hashing an overlong password would be a cheap way to burn server CPU).
+    """
+
+    def __init__(self, label="Password", **kwargs):
+        super().__init__(
+            max_length=PASSWORD_MAX_LENGTH,
+            trim_whitespace=False,
+            error_messages={
+                **field_messages(label, PASSWORD_MAX_LENGTH),
+                "too_many_bytes": f"{label} must be at most {PASSWORD_MAX_LENGTH} bytes.",
+            },
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value.encode("utf-8", "surrogatepass")) > PASSWORD_MAX_LENGTH:
+            self.fail("too_many_bytes")
+        return value
+
+
 def password_field():
-    return StrictCharField(
-        max_length=PASSWORD_MAX_LENGTH,
-        trim_whitespace=False,
-        error_messages=field_messages("Password", PASSWORD_MAX_LENGTH),
-    )
+    return PasswordField()
 
 
 class SignupSerializer(serializers.Serializer):
@@ -161,3 +181,20 @@ class SigninSerializer(serializers.Serializer):
 
     username = username_field()
     password = password_field()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """
+    ``POST /api/auth/password``: ``oldPassword`` must be the caller's password (else 400
+    ``Old password is incorrect!``), ``newPassword`` must pass the password validators.
+    """
+
+    oldPassword = PasswordField(label="Old password")
+    newPassword = PasswordField(label="New password")
+
+    def validate_newPassword(self, value):
+        try:
+            password_validation.validate_password(value, user=self.context["request"].user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value

@@ -9,9 +9,11 @@ Refresh tokens are opaque random strings. Only their SHA-256 digest is stored, s
 database does not hand out sessions.
 """
 
+import base64
 import hashlib
 import secrets
 
+from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt import tokens
 
 SESSION_ID_CLAIM = "sid"
@@ -31,6 +33,16 @@ class AccessToken(tokens.AccessToken):
 def generate_refresh_token():
     """A new refresh token: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def successor_refresh_token(raw_token):
+    """
+    The refresh token that replaces ``raw_token`` under rotation: an HMAC of it under SECRET_KEY,
+    so it is unpredictable without the key, yet every concurrent refresh of ``raw_token`` (tabs
+    racing inside the grace window) is handed the same successor without storing it raw.
+    """
+    mac = salted_hmac("authsite.refresh-token-rotation", raw_token, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
 def refresh_token_digest(raw_token):

@@ -1,19 +1,41 @@
-"""The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout``."""
+"""
+The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout`` (the tutorial's),
+and ``me``, ``sessions``, ``sessions/<id>``, ``password`` (authsite's).
 
+Every response of these endpoints carries ``Cache-Control: no-store`` (several carry tokens).
+"""
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from rest_framework import exceptions
+from rest_framework.fields import BooleanField
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Session, User
-from .serializers import SigninSerializer, SignupSerializer
-from .tokens import SESSION_ID_CLAIM, AccessToken
+from .models import RefreshTokenReused, Session, User
+from .security import log_event
+from .serializers import PasswordChangeSerializer, SigninSerializer, SignupSerializer
+from .throttling import FailedSigninThrottle, RefreshIPThrottle, SigninIPThrottle, SignupIPThrottle
+from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token
 
 INVALID_CREDENTIALS = "Invalid username or password!"
+OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
 
 
-class PublicAPIView(APIView):
+class AuthAPIView(APIView):
+    """An auth endpoint: nothing it answers is stored by a cache."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class PublicAPIView(AuthAPIView):
     """
     An endpoint that needs no token. A missing, invalid or expired token is ignored and the
     caller is anonymous: DRF authenticates eagerly, and the refresh-flow clients send their
@@ -27,13 +49,30 @@ class PublicAPIView(APIView):
             pass  # DRF has already made the request anonymous.
 
 
+class SignedInAPIView(AuthAPIView):
+    """An endpoint for a signed-in user (403 ``No token provided!`` / 401 ``Unauthorized!``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @property
+    def session(self):
+        """The session the caller's access token names (loaded by the authentication)."""
+        return self.request.user.auth_session
+
+
 def body_field(request, name):
     """``name`` from a JSON object or form body; None when absent or when the body is no object."""
     data = request.data
     return data.get(name) if hasattr(data, "get") else None
 
 
+def user_agent(request):
+    return request.META.get("HTTP_USER_AGENT", "")
+
+
 class SignupView(PublicAPIView):
+    throttle_classes = [SignupIPThrottle]
+
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -42,6 +81,8 @@ class SignupView(PublicAPIView):
 
 
 class SigninView(PublicAPIView):
+    throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
+
     def post(self, request):
         serializer = SigninSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -49,15 +90,17 @@ class SigninView(PublicAPIView):
         # ModelBackend hashes the password for unknown usernames too, so timing tells nothing.
         user = authenticate(request, **serializer.validated_data)
         if user is None:
+            FailedSigninThrottle().record_failure(request, self)
+            log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-        session, refresh_token = Session.objects.start(user)
+        session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
             {
                 "id": user.pk,
                 "username": user.username,
                 "email": user.email,
-                "roles": [role.authority for role in user.roles.all()],
+                "roles": user.authorities,
                 "accessToken": str(AccessToken.for_session(session)),
                 "refreshToken": refresh_token,
                 "tokenType": "Bearer",
@@ -78,34 +121,138 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
 
 
 class RefreshTokenView(PublicAPIView):
-    """A new access token for a live session; the same refresh token is returned and stays valid."""
+    """
+    A new access token for a live session. By default the same refresh token is returned and
+    stays valid; with ``JWT_ROTATE_REFRESH_TOKENS`` a new one is returned and the old one is
+    accepted again only for ``JWT_ROTATION_GRACE_SECONDS`` (its reuse after that revokes the
+    session).
+    """
+
+    throttle_classes = [RefreshIPThrottle]
 
     def post(self, request):
         refresh_token = body_field(request, "refreshToken")
         if refresh_token is None:
             raise RefreshTokenRequired()
-        session = None
+        found = None
         if isinstance(refresh_token, str):
-            session = (
-                Session.objects.select_related("user").with_refresh_token(refresh_token).first()
-            )
-        if session is None or session.is_revoked or not session.user.is_active:
+            try:
+                found = Session.objects.for_refresh_token(refresh_token)
+            except RefreshTokenReused:
+                raise RefreshTokenUnknown() from None
+        if found is None:
+            raise RefreshTokenUnknown()
+        session, is_current = found
+        if session.is_revoked or not session.user.is_active:
             raise RefreshTokenUnknown()
         if session.is_expired:
             raise RefreshTokenExpired()
+        if not is_current:
+            # A retired token inside the grace window (a concurrent tab): the same successor.
+            refresh_token = successor_refresh_token(refresh_token)
+        elif settings.JWT_ROTATE_REFRESH_TOKENS:
+            refresh_token = session.rotate(refresh_token)
+        else:
+            session.touch()
         access_token = AccessToken.for_session(session)
         return Response({"accessToken": str(access_token), "refreshToken": refresh_token})
 
 
 class SignoutView(PublicAPIView):
-    """Revoke the session of the given refresh token and of the presented access token."""
+    """
+    Revoke the session of the given refresh token and of the presented access token; with
+    ``{"all": true}``, every session of their user.
+    """
 
     def post(self, request):
+        sessions = Session.objects.none()
         refresh_token = body_field(request, "refreshToken")
         if isinstance(refresh_token, str) and refresh_token:
-            Session.objects.with_refresh_token(refresh_token).revoke()
+            sessions |= Session.objects.with_refresh_token(refresh_token)
         if request.auth is not None:
-            Session.objects.filter(
-                pk=request.auth.get(SESSION_ID_CLAIM), user=request.user
-            ).revoke()
+            sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
+        if wants_all(body_field(request, "all")):
+            # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
+            user_ids = set(sessions.values_list("user_id", flat=True))
+            sessions = Session.objects.filter(user__in=user_ids)
+        revoked = sessions.revoke()
+        if revoked:
+            log_event("session_revoked", request, reason="signout", sessions=revoked)
         return Response({"message": "You've been signed out!"})
+
+
+def wants_all(value):
+    """``all`` as DRF's BooleanField reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
+    return isinstance(value, (bool, int, str)) and value in BooleanField.TRUE_VALUES
+
+
+class MeView(SignedInAPIView):
+    """``GET /api/auth/me``: the caller, roles included (no query beyond authentication)."""
+
+    def get(self, request):
+        user = request.user
+        return Response(
+            {"id": user.pk, "username": user.username, "email": user.email, "roles": user.authorities}
+        )
+
+
+class SessionListView(SignedInAPIView):
+    """``GET /api/auth/sessions``: the caller's live sessions, newest first."""
+
+    def get(self, request):
+        sessions = request.user.sessions.live().order_by("-created_at", "-pk")
+        return Response(
+            [
+                {
+                    "id": session.pk,
+                    "createdAt": session.created_at,
+                    "lastUsedAt": session.last_used_at or session.created_at,
+                    "expiresAt": session.expires_at,
+                    "userAgent": session.user_agent,
+                    "current": session.pk == self.session.pk,
+                }
+                for session in sessions
+            ]
+        )
+
+
+class SessionDetailView(SignedInAPIView):
+    """``DELETE /api/auth/sessions/<id>``: revoke one of the caller's live sessions (404 otherwise)."""
+
+    def delete(self, request, session_id):
+        session = get_object_or_404(request.user.sessions.live(), pk=session_id)
+        Session.objects.filter(pk=session.pk).revoke()
+        log_event("session_revoked", request, reason="user", user=request.user.pk, session=session.pk)
+        return Response({"message": "Session revoked."})
+
+
+class PasswordChangeView(SignedInAPIView):
+    """
+    ``POST /api/auth/password``: change the caller's password. Every other session is revoked; the
+    current one gets a new refresh token (the old one dies) and a new access token.
+    """
+
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        throttle = FailedSigninThrottle(username=user.username)
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
+        if not user.check_password(serializer.validated_data["oldPassword"]):
+            throttle.record_failure(request, self)
+            log_event("password_change_failed", request, user=user.pk)
+            raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
+        session = self.session
+        user.set_password(serializer.validated_data["newPassword"])
+        user.keep_session_id = session.pk
+        user.save(update_fields=["password"])
+        refresh_token = session.replace_refresh_token()
+        return Response(
+            {
+                "message": "Password changed successfully!",
+                "accessToken": str(AccessToken.for_session(session)),
+                "refreshToken": refresh_token,
+                "tokenType": "Bearer",
+            }
+        )

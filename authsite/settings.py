@@ -8,6 +8,7 @@ used and a warning is logged at start-up.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -182,6 +183,46 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token")
 
+# Shared cache (throttle counters): Redis when REDIS_URL is set, else a database table (created by
+# `migrate`; see accounts.apps). Either way every server process sees the same counters.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "authsite"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "authsite_cache",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "authsite"),
+        }
+    }
+
+# Throttling (accounts.throttling): DRF rate syntax, "<count>/<s|min|hour|day>".
+THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", default=True)
+# Proxies in front of the service that append to X-Forwarded-For; 0: use the socket's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+
+def env_rate(name, default):
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min, not {value!r}.")
+    return value
+
+
+THROTTLE_RATES = {
+    "signin_ip": env_rate("THROTTLE_SIGNIN_IP", "20/min"),
+    "signin_user": env_rate("THROTTLE_SIGNIN_USER", "100/hour"),
+    "signup_ip": env_rate("THROTTLE_SIGNUP_IP", "20/hour"),
+    "refresh_ip": env_rate("THROTTLE_REFRESH_IP", "60/min"),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -193,6 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "authsite.negotiation.JSONOnlyContentNegotiation",
     "EXCEPTION_HANDLER": "authsite.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 # Access tokens: simplejwt, HS256 by default, the algorithm pinned (tokens with any other `alg` are
@@ -209,9 +252,22 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": False,
+    # Every token names its issuer (and audience, when configured), and both are verified.
+    "ISSUER": os.environ.get("JWT_ISSUER") or "authsite",
+    "AUDIENCE": os.environ.get("JWT_AUDIENCE") or None,
+    "LEEWAY": 0,
+    # No key is ever fetched from a URL a token names (jku, x5u) or taken from the token (jwk).
+    "JWK_URL": None,
 }
 # Refresh tokens are opaque and stored hashed (accounts.models.Session); this is their lifetime.
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("JWT_REFRESH_TOKEN_LIFETIME", 86400))
+# Rotation (off by default: the tutorial's clients keep resending the sign-in refresh token).
+JWT_ROTATE_REFRESH_TOKENS = env_bool("JWT_ROTATE_REFRESH_TOKENS", default=False)
+JWT_ROTATION_GRACE_SECONDS = env_int("JWT_ROTATION_GRACE_SECONDS", 30)
+# Session records kept per user; the oldest beyond this are deleted at the next sign-in.
+SESSIONS_PER_USER = env_int("SESSIONS_PER_USER", 10)
+if SESSIONS_PER_USER < 1:
+    raise ImproperlyConfigured("SESSIONS_PER_USER must be at least 1.")
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
@@ -235,6 +291,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Security events (accounts.security): one JSON object per line, no tokens or passwords.
+        "authsite.security": {"level": "INFO", "propagate": True},
         # Request errors are logged by authsite.exceptions with their traceback, once.
         "django.request": {"level": "ERROR", "propagate": True},
     },

@@ -6,6 +6,7 @@ The three roles come from migration 0002. A test marked ``transaction=True`` mus
 """
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -17,6 +18,15 @@ PASSWORD = "correct horse 12"
 
 def on_mysql():
     return connection.vendor == "mysql"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(django_db_setup, django_db_blocker):
+    """Every test starts with empty caches (throttle counters), whichever the backend."""
+    with django_db_blocker.unblock():
+        for cache in caches.all():
+            cache.clear()
+    yield
 
 
 @pytest.fixture
@@ -64,3 +74,17 @@ def moderator(make_user):
 @pytest.fixture
 def admin_user(make_user):
     return make_user("admin", roles=[Role.USER, Role.ADMIN])
+
+
+@pytest.fixture
+def signin(api):
+    """``signin(user)``: sign ``user`` in through the API; returns the response body."""
+
+    def sign_in(user, password=PASSWORD, **extra):
+        response = api.post(
+            "/api/auth/signin", {"username": user.username, "password": password}, format="json", **extra
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return sign_in
