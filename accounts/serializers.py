@@ -86,7 +86,8 @@ class PasswordField(StrictCharField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if len(value.encode("utf-8", "surrogatepass")) > PASSWORD_MAX_LENGTH:
+        # Over the character limit reads as that (the max_length validator runs next).
+        if len(value) <= PASSWORD_MAX_LENGTH < len(value.encode("utf-8", "surrogatepass")):
             self.fail("too_many_bytes")
         return value
 
