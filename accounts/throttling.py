@@ -44,12 +44,13 @@ class RateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         if not settings.THROTTLE_ENABLED:
             return True
+        self.request = request
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
     def throttle_failure(self):
-        log_event("throttled", scope=self.scope, key=self.key)
+        log_event("throttled", self.request, scope=self.scope)
         return False
 
 
@@ -101,4 +102,4 @@ class FailedSigninThrottle(RateThrottle):
         """Count a failed attempt on the account (when throttling is on)."""
         if self.allow_request(request, view) and self.key is not None:
             self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
+            self.cache.set(self.key, self.history, self.duration)

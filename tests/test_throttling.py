@@ -1,0 +1,206 @@
+"""
+Throttling: sign-in per client address and per account (failures), sign-up and refresh per client
+address; counters in the shared cache (the database table, or Redis with REDIS_URL); 429
+{"message": ...} with Retry-After; THROTTLE_ENABLED=0 turns it off; TRUSTED_PROXY_COUNT decides
+which X-Forwarded-For entry is the client.
+"""
+
+import logging
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import connection
+
+from accounts.models import Session
+from tests.conftest import PASSWORD
+
+HOUR = 3600
+REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_PREFIX = "authsite-test-i3"
+
+DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
+
+
+@pytest.fixture(params=["database", "redis"])
+def shared_cache(request, settings):
+    """Each throttling test runs against the database cache and against Redis (db 3)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": REDIS_PREFIX,
+            }
+        }
+        cache.clear()  # FLUSHDB on db 3 only
+    yield request.param
+    if request.param == "redis":
+        cache.clear()
+
+
+@pytest.fixture
+def rates(settings, shared_cache):
+    def set_rates(**scopes):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**DEFAULT_RATES, **scopes},
+        }
+
+    set_rates()
+    return set_rates
+
+
+def signin(api, username="alice", password=PASSWORD, ip="192.0.2.1", **headers):
+    return api.post(
+        "/api/auth/signin",
+        {"username": username, "password": password},
+        format="json",
+        REMOTE_ADDR=ip,
+        **headers,
+    )
+
+
+def assert_throttled(response, period=60):
+    assert response.status_code == 429
+    body = response.json()
+    assert set(body) == {"message"}
+    assert body["message"].startswith("Request was throttled.")
+    assert 1 <= int(response["Retry-After"]) <= period
+
+
+def test_signin_is_throttled_per_client_address(api, alice, rates):
+    rates(signin_ip="3/min")
+    for _ in range(3):
+        assert signin(api).status_code == 200
+    assert_throttled(signin(api))
+    assert_throttled(signin(api, password="wrong"))
+    assert signin(api, ip="192.0.2.2").status_code == 200  # another client: its own bucket
+
+
+def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    rates(signin_ip="2/min")
+    for n in range(2):
+        assert signin(api, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code == 200
+    assert_throttled(signin(api, HTTP_X_FORWARDED_FOR="198.51.100.77"))
+
+
+def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, alice, rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    rates(signin_ip="2/min")
+    proxy = "10.0.0.1"
+    # The client forges leading entries; the proxy appends the address it saw (203.0.113.9).
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        response = signin(api, ip=proxy, HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.9")
+        assert response.status_code == 200
+    assert_throttled(signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.9"))
+    # Another client behind the same proxy has its own bucket.
+    assert signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, rates):
+    rates(signin_user="3/hour")
+    for n in range(3):
+        response = signin(api, password="wrong", ip=f"192.0.2.{n}")
+        assert response.status_code == 401
+    # The account is now locked for guessing from anywhere, under any spelling of its name.
+    assert_throttled(signin(api, ip="192.0.2.50"), HOUR)
+    assert_throttled(signin(api, username="ALICE", password="wrong", ip="192.0.2.51"), HOUR)
+    # Other accounts are not affected.
+    assert signin(api, username="bob", password="wrong", ip="192.0.2.52").status_code == 401
+
+
+def test_unknown_usernames_are_throttled_like_known_ones(api, db, rates):
+    rates(signin_user="2/hour")
+    for _ in range(2):
+        assert signin(api, username="nobody").status_code == 401
+    assert_throttled(signin(api, username="nobody"), HOUR)
+
+
+def test_successful_signins_do_not_count_against_the_account(api, alice, rates):
+    rates(signin_user="2/hour")
+    for n in range(5):
+        assert signin(api, ip=f"192.0.2.{n}").status_code == 200
+
+
+def test_failed_password_changes_count_against_the_account(api, alice, rates, token_for):
+    rates(signin_user="2/hour")
+    token = token_for(alice)
+    for _ in range(2):
+        response = api.post(
+            "/api/auth/password",
+            {"oldPassword": "wrong", "newPassword": "brand new horse 99"},
+            format="json",
+            HTTP_X_ACCESS_TOKEN=token,
+        )
+        assert response.status_code == 400
+    response = api.post(
+        "/api/auth/password",
+        {"oldPassword": PASSWORD, "newPassword": "brand new horse 99"},
+        format="json",
+        HTTP_X_ACCESS_TOKEN=token,
+    )
+    assert_throttled(response, HOUR)
+    assert_throttled(signin(api), HOUR)
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+def test_signup_is_throttled_per_client_address(api, db, rates):
+    rates(signup_ip="2/min")
+    for n in range(2):
+        response = api.post(
+            "/api/auth/signup",
+            {"username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD},
+            format="json",
+        )
+        assert response.status_code == 200
+    response = api.post(
+        "/api/auth/signup",
+        {"username": "user9", "email": "user9@example.com", "password": PASSWORD},
+        format="json",
+    )
+    assert_throttled(response)
+
+
+def test_refresh_is_throttled_per_client_address(api, alice, rates):
+    rates(refresh_ip="2/min")
+    _, refresh_token = Session.objects.start(alice)
+    for _ in range(2):
+        response = api.post("/api/auth/refreshtoken", {"refreshToken": refresh_token}, format="json")
+        assert response.status_code == 200
+    response = api.post("/api/auth/refreshtoken", {"refreshToken": refresh_token}, format="json")
+    assert_throttled(response)
+
+
+def test_throttle_enabled_0_turns_throttling_off(api, alice, rates, settings):
+    settings.THROTTLE_ENABLED = False
+    rates(signin_ip="1/min", signin_user="1/hour")
+    for _ in range(3):
+        assert signin(api, password="wrong").status_code == 401
+    assert signin(api).status_code == 200
+
+
+def test_throttled_requests_are_logged_without_secrets(api, alice, rates, caplog):
+    rates(signin_ip="1/min")
+    signin(api)
+    with caplog.at_level(logging.WARNING, logger="authsite.security"):
+        assert_throttled(signin(api, password="s3cret-guess"))
+    messages = [record.getMessage() for record in caplog.records if record.name == "authsite.security"]
+    assert any('"event": "throttled"' in m and '"scope": "signin_ip"' in m for m in messages)
+    assert not any("s3cret-guess" in m for m in messages)
+
+
+def test_the_counters_live_in_the_shared_cache(api, alice, rates, shared_cache):
+    """The counters are in the database table or in Redis, where every server process sees them."""
+    rates(signin_ip="5/min")
+    signin(api)
+    if shared_cache == "redis":
+        keys = redis.Redis.from_url(REDIS_URL).keys(f"{REDIS_PREFIX}:*throttle_signin_ip_192.0.2.1")
+        assert len(keys) == 1
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM authsite_cache")
+            keys = [row[0] for row in cursor.fetchall()]
+        assert any(key.endswith("throttle_signin_ip_192.0.2.1") for key in keys)
