@@ -207,6 +207,8 @@ else:
 THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", default=True)
 # Proxies in front of the service that append to X-Forwarded-For; 0: use the socket's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 
 def env_rate(name, default):
