@@ -80,3 +80,22 @@ class AccessTokenAuthentication(JWTAuthentication):
         user.roles_held = parse_role_pairs(session.role_pairs)
         user.auth_session = session
         return user
+
+
+class IgnoreFailures:
+    """
+    Wraps an authenticator for endpoints that need no token: a credential it cannot accept
+    makes the caller anonymous (the next authenticator is asked) instead of failing the request.
+    """
+
+    def __init__(self, authenticator):
+        self.authenticator = authenticator
+
+    def authenticate(self, request):
+        try:
+            return self.authenticator.authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return None
+
+    def authenticate_header(self, request):
+        return self.authenticator.authenticate_header(request)

@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .authentication import IgnoreFailures
 from .models import RefreshTokenReused, Session, User
 from .security import log_event
 from .serializers import PasswordChangeSerializer, SigninSerializer, SignupSerializer
@@ -37,16 +38,17 @@ class AuthAPIView(APIView):
 
 class PublicAPIView(AuthAPIView):
     """
-    An endpoint that needs no token. A missing, invalid or expired token is ignored and the
-    caller is anonymous: DRF authenticates eagerly, and the refresh-flow clients send their
-    expired access token with the very requests that get them a new one.
+    An endpoint that needs no token. A missing, invalid or expired token makes the caller
+    anonymous, never a 401: the refresh-flow clients send their expired access token with the
+    very requests that get them a new one. Authentication is lazy: a token is only checked if
+    the view asks who the caller is.
     """
 
+    def get_authenticators(self):
+        return [IgnoreFailures(authenticator) for authenticator in super().get_authenticators()]
+
     def perform_authentication(self, request):
-        try:
-            request.user
-        except exceptions.AuthenticationFailed:
-            pass  # DRF has already made the request anonymous.
+        pass
 
 
 class SignedInAPIView(AuthAPIView):
