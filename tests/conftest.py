@@ -20,13 +20,20 @@ def on_mysql():
     return connection.vendor == "mysql"
 
 
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
 @pytest.fixture(autouse=True)
-def fresh_cache(django_db_setup, django_db_blocker):
-    """Every test starts with empty caches (throttle counters), whichever the backend."""
-    with django_db_blocker.unblock():
-        for cache in caches.all():
-            cache.clear()
-    yield
+def fresh_cache(request, django_db_blocker):
+    """
+    Every test that uses the database starts with empty caches (throttle counters), whichever the
+    backend; the others cannot reach the database cache at all.
+    """
+    if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            for cache in caches.all():
+                cache.clear()
 
 
 @pytest.fixture

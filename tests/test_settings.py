@@ -12,12 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" * 50
 
 
-def start(**env):
-    """Run `manage.py check` with exactly these configuration variables; (exit code, output)."""
+def start(*command, **env):
+    """Run `manage.py check` (or `command`) with exactly these configuration variables; (exit code, output)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "DATABASE_"))}
     clean.update(env)
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *(command or ["check"])], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -33,6 +33,12 @@ def start(**env):
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be 0 or 1"),
         ({"DJANGO_DEBUG": "1", "JWT_ALGORITHM": "none"}, "JWT_ALGORITHM must be"),
         ({"DJANGO_DEBUG": "1", "JWT_ACCESS_TOKEN_LIFETIME": "soon"}, "JWT_ACCESS_TOKEN_LIFETIME must be a whole number"),
+        ({"DJANGO_DEBUG": "1", "THROTTLE_SIGNIN_IP": "lots"}, "THROTTLE_SIGNIN_IP must be a rate such as 20/min"),
+        ({"DJANGO_DEBUG": "1", "THROTTLE_REFRESH_IP": "0/min"}, "THROTTLE_REFRESH_IP must be a rate"),
+        ({"DJANGO_DEBUG": "1", "THROTTLE_SIGNUP_IP": "5/fortnight"}, "THROTTLE_SIGNUP_IP must be a rate"),
+        ({"DJANGO_DEBUG": "1", "THROTTLE_ENABLED": "maybe"}, "THROTTLE_ENABLED must be 0 or 1"),
+        ({"DJANGO_DEBUG": "1", "SESSIONS_PER_USER": "0"}, "SESSIONS_PER_USER must be at least 1."),
+        ({"DJANGO_DEBUG": "1", "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more."),
     ],
 )
 def test_refuses_to_start_misconfigured(env, message):
