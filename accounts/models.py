@@ -9,6 +9,7 @@ uniqueness the same way on SQLite and on MySQL/MariaDB, and concurrent sign-ups 
 even fold case. The key columns use a binary collation on MySQL/MariaDB so neither applies.)
 """
 
+import logging
 import unicodedata
 from datetime import timedelta
 from functools import cached_property
@@ -139,7 +140,7 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             revoked = self.sessions.exclude(pk=self.keep_session_id).revoke()
-            log_event("password_changed", user=self.pk, sessions_revoked=revoked)
+            log_event("password_changed", user=self.pk, sessions_revoked=revoked, level=logging.INFO)
         elif not self.is_active and not self._state.adding:
             self.sessions.revoke()
 

@@ -10,6 +10,7 @@ import logging
 import pytest
 import redis
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import Session
@@ -204,3 +205,15 @@ def test_the_counters_live_in_the_shared_cache(api, alice, rates, shared_cache):
             cursor.execute("SELECT cache_key FROM authsite_cache")
             keys = [row[0] for row in cursor.fetchall()]
         assert any(key.endswith("throttle_signin_ip_192.0.2.1") for key in keys)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migrate_creates_the_cache_table():
+    """A fresh `migrate` (./dev serve, deployments) leaves the database cache usable."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE authsite_cache")
+    assert "authsite_cache" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)
+    assert "authsite_cache" in connection.introspection.table_names()
+    cache.set("probe", 1)
+    assert cache.get("probe") == 1

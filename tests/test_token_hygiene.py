@@ -50,12 +50,30 @@ def test_access_tokens_name_the_issuer(claims):
     assert claims["iss"] == "authsite"
 
 
-@pytest.mark.parametrize("iss", [None, "someone-else", ""])
-def test_a_missing_or_foreign_issuer_is_refused(api, claims, iss):
-    if iss is None:
-        del claims["iss"]
+MISSING = object()
+
+
+def set_claim(claims, name, value):
+    if value is MISSING:
+        del claims[name]
     else:
-        claims["iss"] = iss
+        claims[name] = value
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("iss", MISSING),
+        ("iss", "someone-else"),
+        ("iss", ""),
+        ("exp", MISSING),
+        ("token_type", "refresh"),
+        ("token_type", MISSING),
+        ("token_type", "ACCESS"),
+    ],
+)
+def test_a_missing_or_wrong_issuer_expiry_or_token_type_is_refused(api, claims, name, value):
+    set_claim(claims, name, value)
     response = get_user_board(api, forge(claims))
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
 
@@ -73,16 +91,11 @@ def test_with_an_audience_configured_tokens_carry_it(api, alice, token_for, audi
     assert get_user_board(api, token).status_code == 200
 
 
-@pytest.mark.parametrize("aud", [None, "another-api", ["another-api"]])
+@pytest.mark.parametrize("aud", [MISSING, "another-api", ["another-api"]])
 def test_with_an_audience_configured_a_missing_or_foreign_one_is_refused(api, claims, audience, aud):
-    if aud is not None:
+    claims.pop("aud", None)
+    if aud is not MISSING:
         claims["aud"] = aud
-    response = get_user_board(api, forge(claims))
-    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
-
-
-def test_a_token_without_exp_is_refused(api, claims):
-    del claims["exp"]
     response = get_user_board(api, forge(claims))
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
 
@@ -91,16 +104,6 @@ def test_a_token_expired_two_seconds_ago_is_refused(api, claims):
     claims["exp"] = int(time.time()) - 2
     response = get_user_board(api, forge(claims))
     assert (response.status_code, response.json()) == (401, {"message": "Unauthorized! Access Token was expired!"})
-
-
-@pytest.mark.parametrize("token_type", ["refresh", None, "ACCESS"])
-def test_a_jwt_of_another_token_type_is_not_an_access_token(api, claims, token_type):
-    if token_type is None:
-        del claims["token_type"]
-    else:
-        claims["token_type"] = token_type
-    response = get_user_board(api, forge(claims))
-    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
 
 
 def test_a_refresh_token_is_not_an_access_token(api, alice, signin):
