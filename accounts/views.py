@@ -28,7 +28,17 @@ OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
 
 
 class AuthAPIView(APIView):
-    """An auth endpoint: nothing it answers is stored by a cache."""
+    """An auth endpoint: nothing it answers is stored by a cache; a refused request counts nowhere."""
+
+    def check_throttles(self, request):
+        """DRF's, except that the first refusal ends the check and uncounts the throttles before it."""
+        passed = []
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                for counted in passed:
+                    counted.refund(request, self)
+                self.throttled(request, throttle.wait())
+            passed.append(throttle)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -92,9 +102,9 @@ class SigninView(PublicAPIView):
         # ModelBackend hashes the password for unknown usernames too, so timing tells nothing.
         user = authenticate(request, **serializer.validated_data)
         if user is None:
-            FailedSigninThrottle().record_failure(request, self)
             log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
+        FailedSigninThrottle().refund(request, self)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
@@ -242,9 +252,9 @@ class PasswordChangeView(SignedInAPIView):
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
         if not user.check_password(serializer.validated_data["oldPassword"]):
-            throttle.record_failure(request, self)
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
+        throttle.refund(request, self)
         session = self.session
         user.set_password(serializer.validated_data["newPassword"])
         user.keep_session_id = session.pk

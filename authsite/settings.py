@@ -197,7 +197,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "authsite.cache.DatabaseCache",
             "LOCATION": "authsite_cache",
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "authsite"),
         }

@@ -5,9 +5,11 @@ The three roles come from migration 0002. A test marked ``transaction=True`` mus
 ``serialized_rollback=True``, or the flush after it would leave later tests without roles.
 """
 
+import threading
+
 import pytest
 from django.core.cache import caches
-from django.db import connection
+from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
 from accounts.models import Role, Session, User
@@ -18,6 +20,31 @@ PASSWORD = "correct horse 12"
 
 def on_mysql():
     return connection.vendor == "mysql"
+
+
+def concurrently(count, work):
+    """
+    Run ``work(i)`` for ``i`` in ``range(count)``, each in its own thread (and database
+    connection), all released at once; returns the results in order. For tests marked
+    ``transaction=True``.
+    """
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}

@@ -60,7 +60,7 @@ def test_defaults_of_the_security_settings():
     assert settings_values(SECURITY_SETTINGS, **PRODUCTION_KEYS) == (
         "True 0 {'signin_ip': '20/min', 'signin_user': '100/hour', 'signup_ip': '20/hour', "
         "'refresh_ip': '60/min'} False 30 10 authsite None 0 0 "
-        "django.core.cache.backends.db.DatabaseCache authsite_cache"
+        "authsite.cache.DatabaseCache authsite_cache"
     )
 
 

@@ -4,16 +4,16 @@ one accepted only within JWT_ROTATION_GRACE_SECONDS, its reuse afterwards revoki
 """
 
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import RetiredRefreshToken, Session
 from accounts.tokens import refresh_token_digest
+from tests.conftest import concurrently
 
 NOT_IN_DATABASE = {"message": "Refresh token is not in database!"}
 
@@ -138,25 +138,11 @@ def test_signout_with_a_retired_token_inside_the_grace_window_is_harmless(api, a
 @rotating
 def test_concurrent_refreshes_of_one_token_rotate_once(alice, signin):
     """Eight threads refresh one token at once: one rotation wins, all get the same successor."""
-    from rest_framework.test import APIClient
-
     token = signin(alice)["refreshToken"]
-    barrier = threading.Barrier(8)
-    results = []
-
-    def worker():
-        try:
-            barrier.wait()
-            response = refresh(APIClient(), token)
-            results.append((response.status_code, response.json().get("refreshToken")))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = [
+        (response.status_code, response.json().get("refreshToken"))
+        for response in concurrently(8, lambda _: refresh(APIClient(), token))
+    ]
     assert len(results) == 8
     assert {status for status, _ in results} == {200}
     successors = {successor for _, successor in results}
