@@ -136,12 +136,13 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"username", "email"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "username_key", "email_key"}
-        password_changed = self._password is not None and not self._state.adding
+        existed = not self._state.adding
+        password_changed = existed and self._password is not None
         super().save(*args, **kwargs)
         if password_changed:
             revoked = self.sessions.exclude(pk=self.keep_session_id).revoke()
             log_event("password_changed", user=self.pk, sessions_revoked=revoked, level=logging.INFO)
-        elif not self.is_active and not self._state.adding:
+        elif existed and not self.is_active:
             self.sessions.revoke()
 
     def set_identity_keys(self):
@@ -203,10 +204,11 @@ class SessionQuerySet(models.QuerySet):
         included, costs exactly one query. Roles are read fresh from the roles table each time.
         """
         Membership = User.roles.through
+        pair = Concat(Cast("role_id", models.CharField()), Value(":"), "role__name")
         roles = (
             Membership.objects.filter(user_id=OuterRef("user_id"))
             .values("user_id")
-            .annotate(pairs=GroupConcat(Concat(Cast("role_id", models.CharField()), Value(":"), "role__name")))
+            .annotate(pairs=GroupConcat(pair))
             .values("pairs")
         )
         return (

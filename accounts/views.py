@@ -7,6 +7,7 @@ Every response of these endpoints carries ``Cache-Control: no-store`` (several c
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -256,10 +257,11 @@ class PasswordChangeView(SignedInAPIView):
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
         throttle.refund(request, self)
         session = self.session
-        user.set_password(serializer.validated_data["newPassword"])
-        user.keep_session_id = session.pk
-        user.save(update_fields=["password"])
-        refresh_token = session.replace_refresh_token()
+        with transaction.atomic():
+            user.set_password(serializer.validated_data["newPassword"])
+            user.keep_session_id = session.pk
+            user.save(update_fields=["password"])
+            refresh_token = session.replace_refresh_token()
         return Response(
             {
                 "message": "Password changed successfully!",
