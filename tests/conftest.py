@@ -9,7 +9,9 @@ import threading
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import close_old_connections, connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, Session, User
@@ -45,6 +47,19 @@ def concurrently(count, work):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+DATABASE_CACHE = {"BACKEND": "authsite.cache.DatabaseCache", "LOCATION": "authsite_cache"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """
+    The test database, with the database cache table even when REDIS_URL is set: tests switch
+    cache backends, and creating a table inside a test would commit its transaction on MySQL.
+    """
+    with django_db_blocker.unblock(), override_settings(CACHES={"default": DATABASE_CACHE}):
+        call_command("createcachetable", verbosity=0)
 
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}

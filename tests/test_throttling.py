@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Session
 from accounts.throttling import RateThrottle
-from tests.conftest import PASSWORD, concurrently
+from tests.conftest import DATABASE_CACHE, PASSWORD, concurrently
 
 HOUR = 3600
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -25,21 +25,23 @@ REDIS_PREFIX = "authsite-test-i3"
 DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
 
 
-@pytest.fixture(params=["database", "redis"])
+CACHE_BACKENDS = {
+    "database": DATABASE_CACHE,
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+    },
+}
+
+
+@pytest.fixture(params=sorted(CACHE_BACKENDS))
 def shared_cache(request, settings):
     """Each throttling test runs against the database cache and against Redis (db 3)."""
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": REDIS_PREFIX,
-            }
-        }
-        cache.clear()  # FLUSHDB on db 3 only
+    settings.CACHES = {"default": CACHE_BACKENDS[request.param]}
+    cache.clear()  # Redis: FLUSHDB on db 3 only
     yield request.param
-    if request.param == "redis":
-        cache.clear()
+    cache.clear()
 
 
 @pytest.fixture
@@ -211,10 +213,11 @@ def test_the_counters_live_in_the_shared_cache(api, alice, rates, shared_cache):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_migrate_creates_the_cache_table():
+def test_migrate_creates_the_cache_table(settings):
     """A fresh `migrate` (./dev serve, deployments) leaves the database cache usable."""
+    settings.CACHES = {"default": CACHE_BACKENDS["database"]}
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE authsite_cache")
+        cursor.execute("DROP TABLE IF EXISTS authsite_cache")
     assert "authsite_cache" not in connection.introspection.table_names()
     call_command("migrate", verbosity=0)
     assert "authsite_cache" in connection.introspection.table_names()
