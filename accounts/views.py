@@ -1,4 +1,7 @@
-"""The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout``."""
+"""
+The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout``; and the public
+keys of authsite's own tokens, ``/.well-known/jwks.json``.
+"""
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
@@ -8,7 +11,7 @@ from rest_framework.views import APIView
 
 from .models import Session, User
 from .serializers import SigninSerializer, SignupSerializer
-from .tokens import SESSION_ID_CLAIM, AccessToken
+from .tokens import SESSION_ID_CLAIM, AccessToken, token_backend
 
 INVALID_CREDENTIALS = "Invalid username or password!"
 
@@ -104,8 +107,24 @@ class SignoutView(PublicAPIView):
         refresh_token = body_field(request, "refreshToken")
         if isinstance(refresh_token, str) and refresh_token:
             Session.objects.with_refresh_token(refresh_token).revoke()
-        if request.auth is not None:
+        if isinstance(request.auth, AccessToken):  # not a proxy assertion
             Session.objects.filter(
                 pk=request.auth.get(SESSION_ID_CLAIM), user=request.user
             ).revoke()
         return Response({"message": "You've been signed out!"})
+
+
+class JWKSView(APIView):
+    """
+    ``GET /.well-known/jwks.json``: the public keys that verify authsite's access tokens (current
+    and previous, each with its ``kid``); an empty set with a symmetric ``JWT_ALGORITHM``. Needs no
+    identity and reads none.
+    """
+
+    authentication_classes = []
+    cache_seconds = 300
+
+    def get(self, request):
+        response = Response(token_backend().published_jwks())
+        response["Cache-Control"] = f"public, max-age={self.cache_seconds}"
+        return response
