@@ -49,7 +49,7 @@ class ExternalIdentityManager(models.Manager):
         email = assertion.email.strip()
         for username in candidate_usernames(email):
             if User.objects.filter(email_key=identity_key(email)).exists():
-                raise IdentityConflict(email)
+                return self._concurrent_winner(assertion)
             if User.objects.filter(username_key=identity_key(username)).exists():
                 continue
             try:
@@ -59,11 +59,16 @@ class ExternalIdentityManager(models.Manager):
                 return user
             except IntegrityError:
                 # Someone else won a race: for this identity (use theirs), for the email
-                # (conflict, next loop) or for the username (try the next one).
-                identity = self._find(assertion)
-                if identity is not None:
-                    return identity.user
-        raise IdentityConflict(f"no free username for {email}")
+                # (next loop) or for the username (try the next one).
+                pass
+        return self._concurrent_winner(assertion)
+
+    def _concurrent_winner(self, assertion):
+        """The user a concurrent request just provisioned for this identity; else a conflict."""
+        identity = self._find(assertion)
+        if identity is None:
+            raise IdentityConflict(assertion.email)
+        return identity.user
 
 
 def candidate_usernames(email):
