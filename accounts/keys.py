@@ -14,6 +14,7 @@ This module only parses, checks, converts and generates keys; it reads no settin
 import base64
 import hashlib
 import json
+import re
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -34,7 +35,7 @@ _FAMILIES = {
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
 
 PEM_BEGIN = "-----BEGIN "
-PUBLIC_KEY_END = "-----END PUBLIC KEY-----"
+_PUBLIC_KEY_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.DOTALL)
 
 
 class UnusableKey(ValueError):
@@ -67,7 +68,7 @@ def load_private_key(pem, algorithm):
 
 def load_public_keys(pem, algorithm):
     """Every public key in PEM text ``pem`` (one or more ``PUBLIC KEY`` blocks), checked."""
-    blocks = [block.strip() + "\n" + PUBLIC_KEY_END for block in pem.split(PUBLIC_KEY_END)[:-1]]
+    blocks = _PUBLIC_KEY_BLOCK.findall(pem)
     if not blocks:
         raise UnusableKey("no -----BEGIN PUBLIC KEY----- block found.")
     keys = []

@@ -26,7 +26,7 @@ from django.core.signals import setting_changed
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
-from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt import settings as simplejwt_settings
 
 from . import keys
 
@@ -84,6 +84,7 @@ class KeyedTokenBackend(TokenBackend):
 @lru_cache(maxsize=1)
 def token_backend():
     """The process's ``KeyedTokenBackend``, built from ``SIMPLE_JWT`` and ``JWT_PREVIOUS_PUBLIC_KEYS``."""
+    api_settings = simplejwt_settings.api_settings  # replaced, not updated, when SIMPLE_JWT changes
     return KeyedTokenBackend(
         api_settings.ALGORITHM,
         api_settings.SIGNING_KEY,
