@@ -67,3 +67,22 @@ class AccessTokenAuthentication(JWTAuthentication):
             return super().get_user(validated_token)
         except exceptions.AuthenticationFailed:
             raise Unauthorized() from None
+
+
+class IgnoreFailures:
+    """
+    Wraps an authenticator for endpoints that need no token: a credential it cannot accept
+    makes the caller anonymous (the next authenticator is asked) instead of failing the request.
+    """
+
+    def __init__(self, authenticator):
+        self.authenticator = authenticator
+
+    def authenticate(self, request):
+        try:
+            return self.authenticator.authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return None
+
+    def authenticate_header(self, request):
+        return self.authenticator.authenticate_header(request)

@@ -78,7 +78,12 @@ class UserManager(DjangoUserManager):
             user.save(using=self._db)
             if roles is None:
                 roles = Role.objects.using(self._db).filter(name=Role.USER)
-            user.roles.set(roles)
+            # Not roles.set(): on MySQL it inserts with INSERT IGNORE, which turns a failed
+            # foreign key into a warning and would leave the user without that role.
+            UserRole = self.model.roles.through
+            UserRole.objects.using(self._db).bulk_create(
+                UserRole(user=user, role=role) for role in roles
+            )
         return user
 
 
@@ -116,14 +121,13 @@ class User(AbstractUser):
         self.email_key = identity_key(self.email) if self.email else None
 
     def clean(self):
+        """Report caseless duplicates as field errors (forms and the admin call this)."""
         super().clean()
-        self.email = self.email.strip()
-        self.set_identity_keys()
         others = User.objects.exclude(pk=self.pk)
         errors = {}
-        if others.filter(username_key=self.username_key).exists():
+        if self.username and others.filter(username_key=identity_key(self.username)).exists():
             errors["username"] = "A user with that username already exists."
-        if self.email_key and others.filter(email_key=self.email_key).exists():
+        if self.email and others.filter(email_key=identity_key(self.email)).exists():
             errors["email"] = "A user with that email address already exists."
         if errors:
             raise ValidationError(errors)

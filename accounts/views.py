@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .authentication import IgnoreFailures
 from .models import Session, User
 from .serializers import SigninSerializer, SignupSerializer
 from .tokens import SESSION_ID_CLAIM, AccessToken, token_backend
@@ -18,16 +19,17 @@ INVALID_CREDENTIALS = "Invalid username or password!"
 
 class PublicAPIView(APIView):
     """
-    An endpoint that needs no token. A missing, invalid or expired token is ignored and the
-    caller is anonymous: DRF authenticates eagerly, and the refresh-flow clients send their
-    expired access token with the very requests that get them a new one.
+    An endpoint that needs no token. A missing, invalid or expired token makes the caller
+    anonymous, never a 401: the refresh-flow clients send their expired access token with the
+    very requests that get them a new one. Authentication is lazy: a token is only checked if
+    the view asks who the caller is.
     """
 
+    def get_authenticators(self):
+        return [IgnoreFailures(authenticator) for authenticator in super().get_authenticators()]
+
     def perform_authentication(self, request):
-        try:
-            request.user
-        except exceptions.AuthenticationFailed:
-            pass  # DRF has already made the request anonymous.
+        pass
 
 
 def body_field(request, name):

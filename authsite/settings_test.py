@@ -3,7 +3,7 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
-os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-" + "y" * 40)
+os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-" + "y" * 50)
 
 from .settings import *  # noqa: E402,F403
 from .settings import BASE_DIR, DATABASES  # noqa: E402

@@ -12,8 +12,8 @@ urlpatterns = [
     re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("admin/", admin.site.urls),
-    # Unknown API paths: the contract's JSON 404, with DEBUG on as well.
-    re_path(r"^api(/|$)", exceptions.not_found),
+    # Every other path: the contract's JSON 404, with DEBUG on as well.
+    re_path(r"", exceptions.not_found),
 ]
 
 handler400 = exceptions.bad_request
