@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/test/", include("content.urls")),
     re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
-    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    re_path(r"^\.well-known/jwks\.json/?$", JWKSView.as_view(), name="jwks"),
     path("admin/", admin.site.urls),
     # Every other path: the contract's JSON 404, with DEBUG on as well.
     re_path(r"", exceptions.not_found),

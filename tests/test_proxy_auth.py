@@ -10,6 +10,7 @@ which also counts the requests it sees.
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import socket
 import threading
@@ -698,3 +699,32 @@ def test_incomplete_or_unsafe_profiles_are_refused(name, values, message):
                                  "file:///etc/authsite/jwks.json", "https://keys.example.com/jwks"])
 def test_allowed_key_urls(url):
     assert profiles.resolve("iap", audience=AUD, jwks_url=url).jwks_url == url
+
+
+# --- Through a real HTTP server ---------------------------------------------------------------
+
+
+def raw_get(base_url, headers):
+    """GET /hello with ``headers`` (a list of pairs: duplicates allowed); (status, JSON body)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("GET", "/hello")
+    for name, value in [("Accept", "application/json"), *headers]:
+        conn.putheader(name, value)
+    conn.endheaders()
+    response = conn.getresponse()
+    status, body = response.status, json.loads(response.read())
+    conn.close()
+    return status, body
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_i18_duplicate_and_underscore_headers_through_django_server(live_server, key_server):
+    token = sign()
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(key_server.url("/jwks"))):
+        once = raw_get(live_server.url, [("X-Goog-Iap-Jwt-Assertion", token)])
+        twice = raw_get(live_server.url, [("X-Goog-Iap-Jwt-Assertion", token)] * 2)
+        underscore = raw_get(live_server.url, [("X_Goog_Iap_Jwt_Assertion", token)])
+    assert once == (200, {"message": "Hello alice@example.com"})
+    assert twice == (401, UNAUTHORIZED)
+    assert underscore == (403, NO_TOKEN)
