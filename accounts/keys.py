@@ -27,8 +27,12 @@ RSA_GENERATED_BITS = 3072
 
 # algorithm -> (private key class, public key class, PyJWT algorithm with to_jwk, what it needs)
 _FAMILIES = {
-    "RS256": (rsa.RSAPrivateKey, rsa.RSAPublicKey, RSAAlgorithm, f"an RSA key of at least {RSA_MIN_BITS} bits"),
-    "ES256": (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey, ECAlgorithm, "an EC key on the P-256 curve"),
+    "RS256": (
+        rsa.RSAPrivateKey, rsa.RSAPublicKey, RSAAlgorithm, f"an RSA key of at least {RSA_MIN_BITS} bits"
+    ),
+    "ES256": (
+        ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey, ECAlgorithm, "an EC key on the P-256 curve"
+    ),
     "EdDSA": (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey, OKPAlgorithm, "an Ed25519 key"),
 }
 # RFC 7638: the members of a JWK that its thumbprint covers, per key type.
@@ -43,9 +47,7 @@ class UnusableKey(ValueError):
 
 
 def _check(key, algorithm, index):
-    family = _FAMILIES.get(algorithm)
-    if family is None:
-        raise UnusableKey(f"{algorithm} is not an asymmetric algorithm authsite signs with.")
+    family = _FAMILIES[algorithm]
     if not isinstance(key, family[index]):
         raise UnusableKey(f"{algorithm} needs {family[3]}.")
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) and not isinstance(
@@ -98,14 +100,13 @@ def private_pem(key):
 
 
 def generate_private_key(algorithm):
-    """A new private key for ``algorithm``."""
-    if algorithm == "RS256":
-        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_GENERATED_BITS)
-    if algorithm == "ES256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if algorithm == "EdDSA":
-        return ed25519.Ed25519PrivateKey.generate()
-    raise UnusableKey(f"{algorithm} is not one of {', '.join(ASYMMETRIC_ALGORITHMS)}.")
+    """A new private key for ``algorithm`` (one of ``ASYMMETRIC_ALGORITHMS``)."""
+    generate = {
+        "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=RSA_GENERATED_BITS),
+        "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "EdDSA": ed25519.Ed25519PrivateKey.generate,
+    }
+    return generate[algorithm]()
 
 
 def _public_members(public_key, algorithm):

@@ -53,7 +53,7 @@ def fetch(url, timeout, max_bytes):
     try:
         with _opener(url).open(url, timeout=timeout) as response:
             body = b""
-            while chunk := response.read(CHUNK):
+            while chunk := response.read1(CHUNK):  # whatever has arrived: checks the clock often
                 body += chunk
                 if len(body) > max_bytes:
                     raise KeySetUnavailable(f"larger than {max_bytes} bytes")

@@ -150,3 +150,15 @@ def test_es256_token_by_the_right_key_with_its_kid_is_accepted(api, alice):
     with signing("ES256", CURRENT["ES256"]):
         token = jwt.encode(payload_for(alice), CURRENT["ES256"], algorithm="ES256", headers={"kid": kid})
         assert user_board(api, token).status_code == 200
+
+
+def test_configured_audience_and_issuer_are_written_and_checked(api, alice, token_for):
+    key = CURRENT["ES256"]
+    with signing("ES256", key), override_settings(
+        SIMPLE_JWT={**settings.SIMPLE_JWT, "AUDIENCE": "svc", "ISSUER": "https://auth.example.com"}
+    ):
+        token = token_for(alice)
+        assert user_board(api, token).status_code == 200
+    payload = jwt.decode(token, key.public_key(), algorithms=["ES256"], audience="svc",
+                         issuer="https://auth.example.com")
+    assert payload["id"] == alice.pk

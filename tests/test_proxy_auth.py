@@ -102,6 +102,7 @@ class KeyServer:
     def __init__(self):
         self.responses = {"/jwks": (200, json.dumps(IAP_JWKS).encode(), 0)}
         self.hits = Counter()
+        self.drip_bytes, self.drip_seconds = 0, 0  # send bodies this many bytes at a time
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -115,7 +116,10 @@ class KeyServer:
                 if status in (301, 302):
                     self.send_header("Location", server.url("/jwks"))
                 self.end_headers()
-                self.wfile.write(body)
+                for start in range(0, len(body), server.drip_bytes or len(body) or 1):
+                    self.wfile.write(body[start:start + (server.drip_bytes or len(body))])
+                    self.wfile.flush()
+                    time.sleep(server.drip_seconds)
 
             def log_message(self, *args):
                 pass
@@ -214,6 +218,9 @@ REJECTED = [
     ("sub missing", lambda: sign(claims(sub=None))),
     ("email missing", lambda: sign(claims(email=None))),
     ("email empty", lambda: sign(claims(email=""))),
+    ("sub of 256 characters", lambda: sign(claims(sub="s" * 256))),
+    ("sub only spaces", lambda: sign(claims(sub="   "))),
+    ("email of 255 characters", lambda: sign(claims(email="e" * 243 + "@example.com"))),
     ("email not a string", lambda: sign(claims(email=["alice@example.com"]))),
     ("I8 alg none", lambda: raw_token({"alg": "none", "kid": KID}, claims())),
     ("I8 alg None", lambda: raw_token({"alg": "None", "kid": KID}, claims())),
@@ -425,6 +432,20 @@ def test_i24_slow_key_endpoint_fails_within_the_timeout(proxy_on):
         assert time.monotonic() - started < 2.5
 
 
+def test_i24_key_endpoint_dripping_bytes_fails_within_the_timeout(proxy_on):
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(proxy_on.url("/jwks"), jwks_timeout=1)):
+        proxy_on.drip_bytes, proxy_on.drip_seconds = 20, 0.2  # ~4 s for the whole key set
+        started = time.monotonic()
+        assert_unauthorized(hello(sign()))
+        assert time.monotonic() - started < 1.8
+
+
+def test_loopback_key_url_is_never_fetched_through_a_proxy(proxy_on, monkeypatch):
+    monkeypatch.setenv("http_proxy", closed_port_url().removesuffix("/jwks"))
+    monkeypatch.setenv("no_proxy", "")
+    assert hello(sign()).status_code == 200
+
+
 def test_i24_failed_fetch_is_retried_after_a_backoff_not_per_request(proxy_on, clock):
     proxy_on.serve({"keys": []}, status=500)
     for _ in range(3):
@@ -514,6 +535,14 @@ def test_username_is_the_email_made_valid_and_unique(proxy_on, make_user, taken,
         make_user(taken, email="someone.else@example.com")
     assert hello(sign(claims(email=email))).status_code == 200
     assert User.objects.get(email=email).username == expected
+
+
+def test_no_free_username_is_refused(proxy_on, make_user):
+    make_user("alice@example.com", email="someone@example.com")
+    for n in range(2, 21):
+        make_user(f"alice@example.com-{n}", email=f"someone{n}@example.com")
+    assert_unauthorized(hello(sign()))
+    assert not ExternalIdentity.objects.exists()
 
 
 def test_inactive_linked_user_is_refused(proxy_on):
@@ -680,6 +709,8 @@ GENERIC = {"header": "X-Proxy-Jwt", "jwks_url": "https://proxy.example.com/jwks.
         ("iap", {"audience": AUD, "jwks_url": "http://keys.example.com/jwks"}, "https://"),
         ("iap", {"audience": AUD, "jwks_url": "http://10.0.0.1/jwks"}, "https://"),
         ("iap", {"audience": AUD, "jwks_url": "ftp://127.0.0.1/jwks"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "file://keys.example.com/jwks.json"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "https:///jwks"}, "https://"),
         ("iap", {"audience": AUD, "header": "X_Goog_Iap"}, "PROXY_AUTH_HEADER must be"),
         ("generic", {**GENERIC, "audience": AUD, "header": ""}, "PROXY_AUTH_HEADER is required"),
         ("generic", {**GENERIC, "audience": AUD, "issuer": ""}, "PROXY_AUTH_ISSUER is required"),
@@ -728,3 +759,15 @@ def test_i18_duplicate_and_underscore_headers_through_django_server(live_server,
     assert once == (200, {"message": "Hello alice@example.com"})
     assert twice == (401, UNAUTHORIZED)
     assert underscore == (403, NO_TOKEN)
+
+
+def test_admin_lists_and_links_external_identities(client, make_user, alice):
+    make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(User.objects.get(username="root"))
+    response = client.post("/admin/proxyauth/externalidentity/add/",
+                           {"provider": profiles.IAP_ISSUER, "subject": ALICE_SUB, "user": alice.pk})
+    assert response.status_code == 302
+    assert ExternalIdentity.objects.get().user == alice
+    response = client.get("/admin/proxyauth/externalidentity/?q=alice")
+    assert response.status_code == 200
+    assert ALICE_SUB.encode() in response.content

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from accounts import keys
 
@@ -88,6 +89,9 @@ def key_files(tmp_path_factory):
     (directory / "es256.pub").write_text(keys.public_pem(es256))
     (directory / "old.pub").write_text(keys.public_pem(keys.generate_private_key("ES256")))
     (directory / "ed25519.pub").write_text(keys.public_pem(keys.generate_private_key("EdDSA")))
+    (directory / "p384.pem").write_text(keys.private_pem(ec.generate_private_key(ec.SECP384R1())))
+    (directory / "rsa1024.pem").write_text(
+        keys.private_pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)))
     return directory
 
 
@@ -98,6 +102,12 @@ def key_files(tmp_path_factory):
         ({"JWT_ALGORITHM": "RS512", "JWT_SIGNING_KEY": GOOD_KEY}, "JWT_ALGORITHM must be one of"),
         ({"JWT_ALGORITHM": "RS256", "JWT_PRIVATE_KEY": "{dir}/es256.pem"}, "RS256 needs an RSA key"),
         ({"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY": "{dir}/es256.pem"}, "EdDSA needs an Ed25519 key"),
+        ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "{dir}/p384.pem"}, "P-256 curve, not secp384r1"),
+        ({"JWT_ALGORITHM": "RS256", "JWT_PRIVATE_KEY": "{dir}/rsa1024.pem"}, "at least 2048 bits, not 1024"),
+        ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "{dir}/es256.pem,{dir}/es256.pem"},
+         "JWT_PRIVATE_KEY must hold one private key"),
+        ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "{dir}/es256.pem",
+          "JWT_PREVIOUS_PUBLIC_KEYS": "{dir}/es256.pem"}, "no -----BEGIN PUBLIC KEY----- block"),
         ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "{dir}/missing.pem"}, "cannot read the key file"),
         ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "{dir}/es256.pub"}, "not an unencrypted PEM private key"),
         ({"JWT_ALGORITHM": "ES256", "JWT_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\\nAAAA"},
