@@ -251,8 +251,8 @@ elif JWT_ALGORITHM in keys.ASYMMETRIC_ALGORITHMS:
         raise ImproperlyConfigured(
             f"JWT_PRIVATE_KEY is not set. JWT_ALGORITHM={JWT_ALGORITHM} signs access tokens with a "
             "private key: set JWT_PRIVATE_KEY to its PEM text or to the path of a PEM file (create one "
-            f"with `python manage.py jwtkeys {JWT_ALGORITHM} --out <dir>`), or set DJANGO_DEBUG=1 to "
-            "use a throw-away development key."
+            f"with `DJANGO_DEBUG=1 python manage.py jwtkeys {JWT_ALGORITHM} --out <dir>`), or set "
+            "DJANGO_DEBUG=1 to use a throw-away development key."
         )
     JWT_SIGNING_KEY = keys.private_pem(_private_key)
     JWT_VERIFYING_KEY = keys.public_pem(_private_key)
