@@ -95,6 +95,11 @@ def key_files(tmp_path_factory):
     return directory
 
 
+def start_in_production(key_files, env):
+    """``start()`` with DEBUG off, a secret key, and ``env`` with ``{dir}`` = the key files' directory."""
+    return start(**PROD, **{name: value.replace("{dir}", str(key_files)) for name, value in env.items()})
+
+
 @pytest.mark.parametrize(
     "env, message",
     [
@@ -125,7 +130,7 @@ def key_files(tmp_path_factory):
     ],
 )
 def test_refuses_to_start_with_bad_keys_or_proxy_settings(key_files, env, message):
-    code, output = start(**PROD, **{k: v.replace("{dir}", str(key_files)) for k, v in env.items()})
+    code, output = start_in_production(key_files, env)
     assert code != 0
     assert message in output
 
@@ -148,7 +153,7 @@ def pem_in_env(path):
     ids=["ES256 key file, no JWT_SIGNING_KEY", "previous key files", "iap", "cloudflare", "proxy off"],
 )
 def test_starts_in_production_with_asymmetric_keys_or_proxy_auth(key_files, env):
-    code, output = start(**PROD, **{k: v.replace("{dir}", str(key_files)) for k, v in env.items()})
+    code, output = start_in_production(key_files, env)
     assert code == 0, output
 
 
