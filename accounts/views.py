@@ -1,6 +1,7 @@
 """
 The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout`` (the tutorial's),
-and ``me``, ``sessions``, ``sessions/<id>``, ``password`` (authsite's).
+``me``, ``sessions``, ``sessions/<id>``, ``password`` (authsite's); and the public keys of
+authsite's own tokens, ``/.well-known/jwks.json``.
 
 Every response of these endpoints carries ``Cache-Control: no-store`` (several carry tokens).
 """
@@ -19,10 +20,11 @@ from rest_framework.views import APIView
 
 from .authentication import IgnoreFailures
 from .models import RefreshTokenReused, Session, User
+from .permissions import HasSession, current_session
 from .security import log_event
 from .serializers import PasswordChangeSerializer, SigninSerializer, SignupSerializer
 from .throttling import FailedSigninThrottle, RefreshIPThrottle, SigninIPThrottle, SignupIPThrottle
-from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token
+from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token, token_backend
 
 INVALID_CREDENTIALS = "Invalid username or password!"
 OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
@@ -66,11 +68,6 @@ class SignedInAPIView(AuthAPIView):
     """An endpoint for a signed-in user (403 ``No token provided!`` / 401 ``Unauthorized!``)."""
 
     permission_classes = [IsAuthenticated]
-
-    @property
-    def session(self):
-        """The session the caller's access token names (loaded by the authentication)."""
-        return self.request.user.auth_session
 
 
 def body_field(request, name):
@@ -182,7 +179,7 @@ class SignoutView(PublicAPIView):
         refresh_token = body_field(request, "refreshToken")
         if isinstance(refresh_token, str) and refresh_token:
             sessions |= Session.objects.with_refresh_token(refresh_token)
-        if request.auth is not None:
+        if isinstance(request.auth, AccessToken):  # not a proxy assertion
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
         if wants_all(body_field(request, "all")):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
@@ -213,6 +210,7 @@ class SessionListView(SignedInAPIView):
     """``GET /api/auth/sessions``: the caller's live sessions, newest first."""
 
     def get(self, request):
+        current = current_session(request)
         sessions = request.user.sessions.live().order_by("-created_at", "-pk")
         return Response(
             [
@@ -222,7 +220,7 @@ class SessionListView(SignedInAPIView):
                     "lastUsedAt": session.last_used_at or session.created_at,
                     "expiresAt": session.expires_at,
                     "userAgent": session.user_agent,
-                    "current": session.pk == self.session.pk,
+                    "current": session == current,
                 }
                 for session in sessions
             ]
@@ -242,8 +240,11 @@ class SessionDetailView(SignedInAPIView):
 class PasswordChangeView(SignedInAPIView):
     """
     ``POST /api/auth/password``: change the caller's password. Every other session is revoked; the
-    current one gets a new refresh token (the old one dies) and a new access token.
+    current one gets a new refresh token (the old one dies) and a new access token. Callers
+    without a session (a proxy identity) are refused.
     """
+
+    permission_classes = [HasSession]
 
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
@@ -256,7 +257,7 @@ class PasswordChangeView(SignedInAPIView):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
         throttle.refund(request, self)
-        session = self.session
+        session = current_session(request)
         with transaction.atomic():
             user.set_password(serializer.validated_data["newPassword"])
             user.keep_session_id = session.pk
@@ -270,3 +271,19 @@ class PasswordChangeView(SignedInAPIView):
                 "tokenType": "Bearer",
             }
         )
+
+
+class JWKSView(APIView):
+    """
+    ``GET /.well-known/jwks.json``: the public keys that verify authsite's access tokens (current
+    and previous, each with its ``kid``); an empty set with a symmetric ``JWT_ALGORITHM``. Needs no
+    identity and reads none.
+    """
+
+    authentication_classes = []
+    cache_seconds = 300
+
+    def get(self, request):
+        response = Response(token_backend().published_jwks())
+        response["Cache-Control"] = f"public, max-age={self.cache_seconds}"
+        return response

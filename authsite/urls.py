@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.views import JWKSView
+from content.views import HelloView
+
 from . import exceptions
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/test/", include("content.urls")),
+    re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
+    re_path(r"^\.well-known/jwks\.json/?$", JWKSView.as_view(), name="jwks"),
     path("admin/", admin.site.urls),
     # Every other path: the contract's JSON 404, with DEBUG on as well.
     re_path(r"", exceptions.not_found),

@@ -15,6 +15,11 @@ from django.utils import timezone
 
 from accounts.models import RetiredRefreshToken, Role, Session, User
 from accounts.tokens import AccessToken
+from proxyauth.models import ExternalIdentity
+from proxyauth.profiles import IAP_ISSUER
+from tests.test_proxy_auth import ALICE_SUB, sign
+from tests.test_proxy_auth import HEADER as PROXY_HEADER
+from tests.test_proxy_auth import key_server, proxy_on  # noqa: F401 (fixtures)
 
 UNAUTHORIZED = {"message": "Unauthorized!"}
 NOT_IN_DATABASE = {"message": "Refresh token is not in database!"}
@@ -403,3 +408,33 @@ def test_the_admin_revokes_selected_sessions(api, admin_client, alice, signin):
     assert response.status_code == 302
     assert_session_dead(api, first)
     assert_session_alive(api, second)
+
+
+# -- callers identified by a proxy assertion (no sign-in session) -----------------------------
+
+
+
+def test_a_proxy_identity_has_me_and_its_sessions_but_no_current_one(api, proxy_on, alice, signin):
+    ExternalIdentity.objects.create(user=alice, provider=IAP_ISSUER, subject=ALICE_SUB)
+    tokens = signin(alice)  # the same person also signed in with a password elsewhere
+    me = api.get("/api/auth/me", **{PROXY_HEADER: sign()})
+    assert (me.status_code, me.json()["id"]) == (200, alice.pk)
+    sessions = api.get("/api/auth/sessions", **{PROXY_HEADER: sign()})
+    assert sessions.status_code == 200
+    assert [(item["id"], item["current"]) for item in sessions.json()] == [
+        (AccessToken(tokens["accessToken"])["sid"], False)
+    ]
+    assert_session_alive(api, tokens)
+
+
+def test_a_proxy_identity_cannot_change_a_password(api, proxy_on):
+    response = api.post(
+        "/api/auth/password",
+        {"oldPassword": "whatever 123", "newPassword": "brand new horse 99"},
+        format="json",
+        **{PROXY_HEADER: sign()},
+    )
+    assert (response.status_code, response.json()) == (
+        403,
+        {"message": "Require a session: sign in with /api/auth/signin."},
+    )

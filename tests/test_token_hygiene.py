@@ -14,7 +14,6 @@ import time
 import jwt
 import pytest
 from django.conf import settings
-from rest_framework_simplejwt.state import token_backend
 
 from accounts.tokens import AccessToken
 from tests.conftest import PASSWORD
@@ -79,9 +78,9 @@ def test_a_missing_or_wrong_issuer_expiry_or_token_type_is_refused(api, claims, 
 
 
 @pytest.fixture
-def audience(monkeypatch):
-    """JWT_AUDIENCE=authsite-api (simplejwt's backend is built once, at import)."""
-    monkeypatch.setattr(token_backend, "audience", "authsite-api")
+def audience(settings):
+    """JWT_AUDIENCE=authsite-api."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "AUDIENCE": "authsite-api"}
     return "authsite-api"
 
 
