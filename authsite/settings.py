@@ -208,22 +208,21 @@ CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token
 # Shared cache (throttle counters): Redis when REDIS_URL is set, else a database table (created by
 # `migrate`; see accounts.apps). Either way every server process sees the same counters.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "authsite"),
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "authsite.cache.DatabaseCache",
-            "LOCATION": "authsite_cache",
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "authsite"),
-        }
-    }
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "authsite")
+DATABASE_CACHE = {
+    "BACKEND": "authsite.cache.DatabaseCache",
+    "LOCATION": "authsite_cache",
+    "KEY_PREFIX": CACHE_KEY_PREFIX,
+    # Django culls a third of the entries beyond MAX_ENTRIES (default 300): anyone able to create
+    # 300 throttle keys (one per username tried) would reset everyone's counters.
+    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+}
+REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": CACHE_KEY_PREFIX,
+}
+CACHES = {"default": REDIS_CACHE if REDIS_URL else DATABASE_CACHE}
 
 # Throttling (accounts.throttling): DRF rate syntax, "<count>/<s|min|hour|day>".
 THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", default=True)

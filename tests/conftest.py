@@ -8,6 +8,7 @@ The three roles come from migration 0002. A test marked ``transaction=True`` mus
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import close_old_connections, connection
@@ -49,16 +50,13 @@ def concurrently(count, work):
     return results
 
 
-DATABASE_CACHE = {"BACKEND": "authsite.cache.DatabaseCache", "LOCATION": "authsite_cache"}
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """
     The test database, with the database cache table even when REDIS_URL is set: tests switch
     cache backends, and creating a table inside a test would commit its transaction on MySQL.
     """
-    with django_db_blocker.unblock(), override_settings(CACHES={"default": DATABASE_CACHE}):
+    with django_db_blocker.unblock(), override_settings(CACHES={"default": settings.DATABASE_CACHE}):
         call_command("createcachetable", verbosity=0)
 
 

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -16,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Session
 from accounts.throttling import RateThrottle
-from tests.conftest import DATABASE_CACHE, PASSWORD, concurrently
+from tests.conftest import PASSWORD, concurrently
 
 HOUR = 3600
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -26,7 +27,7 @@ DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip":
 
 
 CACHE_BACKENDS = {
-    "database": DATABASE_CACHE,
+    "database": django_settings.DATABASE_CACHE,
     "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
@@ -215,7 +216,7 @@ def test_the_counters_live_in_the_shared_cache(api, alice, rates, shared_cache):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrate_creates_the_cache_table(settings):
     """A fresh `migrate` (./dev serve, deployments) leaves the database cache usable."""
-    settings.CACHES = {"default": CACHE_BACKENDS["database"]}
+    settings.CACHES = {"default": django_settings.DATABASE_CACHE}
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS authsite_cache")
     assert "authsite_cache" not in connection.introspection.table_names()
@@ -300,3 +301,12 @@ def test_the_shared_cache_increments_atomically(shared_cache):
     assert cache.get("counter") == 80
     with pytest.raises(ValueError):
         cache.incr("no-such-counter")
+
+
+def test_many_other_keys_do_not_cull_the_counters(api, alice, rates, shared_cache):
+    """Django's database cache culls beyond MAX_ENTRIES; authsite's holds a million."""
+    rates(signin_user="2/hour")
+    for _ in range(2):
+        assert signin(api, password="wrong").status_code == 401
+    cache.set_many({f"~filler-{n}": n for n in range(400)}, 3600)  # sorted after the counters
+    assert_throttled(signin(api, password="wrong"), HOUR)
