@@ -91,9 +91,12 @@ class RateThrottle(SimpleRateThrottle):
         return self.throttle_failure()
 
     def refund(self, request, view=None):
-        """Take back the request ``allow_request`` counted."""
+        """Take back the request ``allow_request`` counted (unless its window has ended since)."""
         if self.prepare(request, view):
-            self.add(-1)
+            try:
+                self.cache.incr(self.window_key(self.window), -1)
+            except ValueError:
+                pass  # a new window: nothing of this request to take back
 
     def throttle_failure(self):
         log_event("throttled", self.request, scope=self.scope)

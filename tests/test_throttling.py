@@ -13,10 +13,11 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import Session
-from accounts.throttling import RateThrottle
+from accounts.throttling import FailedSigninThrottle, RateThrottle
 from tests.conftest import PASSWORD, concurrently
 
 HOUR = 3600
@@ -310,3 +311,15 @@ def test_many_other_keys_do_not_cull_the_counters(api, alice, rates, shared_cach
         assert signin(api, password="wrong").status_code == 401
     cache.set_many({f"~filler-{n}": n for n in range(400)}, 3600)  # sorted after the counters
     assert_throttled(signin(api, password="wrong"), HOUR)
+
+
+def test_a_refund_after_its_window_ended_gives_no_credit(db, rates, clock):
+    rates(signin_user="2/min")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+    counted = FailedSigninThrottle(username="alice")
+    assert counted.allow_request(request, None)
+    clock.now += 60  # the sign-in took long: its window is over when the password turns out right
+    refunded = FailedSigninThrottle(username="alice")
+    refunded.refund(request)
+    assert cache.get(refunded.window_key(refunded.window)) is None  # no -1 credit in the new one
+    assert cache.get(counted.window_key(counted.window)) == 1
