@@ -3,8 +3,18 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from .models import Role, Session, User
+from .security import log_event
+
+
+def revoke(request, sessions):
+    """Revoke ``sessions`` on an admin's behalf; returns how many were live."""
+    count = sessions.revoke()
+    log_event("session_revoked", request, reason="admin", admin=request.user.pk, sessions=count)
+    return count
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -26,6 +36,8 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("roles", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "email")
     filter_horizontal = ("roles", "groups", "user_permissions")
+    actions = ["revoke_all_sessions"]
+    readonly_fields = ("live_sessions",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -35,6 +47,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Sign-in sessions", {"fields": ("live_sessions",)}),
     )
     add_fieldsets = (
         (
@@ -53,6 +66,36 @@ class UserAdmin(DjangoUserAdmin):
     def role_names_display(self, user):
         return ", ".join(role.name for role in user.roles.all())
 
+    @admin.display(description="live sessions")
+    def live_sessions(self, user):
+        """The user's live sessions (read-only: a formset would make every user form post it)."""
+        sessions = user.sessions.live().order_by("-created_at") if user.pk else []
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (s.pk, s.created_at, s.last_used_at or "-", s.expires_at, s.user_agent or "-")
+                for s in sessions
+            ),
+        )
+        link = format_html(
+            '<a href="{}?user__id__exact={}">All sessions of this user (revoke them there, or with '
+            'the user list\'s "Revoke all sessions" action)</a>',
+            reverse("admin:accounts_session_changelist"),
+            user.pk,
+        )
+        return format_html(
+            "<table><tr><th>id</th><th>created</th><th>last used</th><th>expires</th>"
+            "<th>user agent</th></tr>{}</table>{}",
+            rows,
+            link,
+        )
+
+    @admin.action(description="Revoke all sessions of the selected users")
+    def revoke_all_sessions(self, request, queryset):
+        count = revoke(request, Session.objects.filter(user__in=list(queryset.values_list("pk", flat=True))))
+        self.message_user(request, f"Revoked {count} session(s).")
+
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
@@ -69,11 +112,12 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ("id", "user", "created_at", "expires_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_display = ("id", "user", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent")
+    list_filter = ("revoked_at", "user")
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
-    readonly_fields = ("user", "created_at", "expires_at", "revoked_at")
+    readonly_fields = ("user", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent")
+    exclude = ("token_digest",)
     actions = ["revoke_sessions"]
 
     def has_add_permission(self, request):
@@ -81,5 +125,5 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected sessions")
     def revoke_sessions(self, request, queryset):
-        count = queryset.revoke()
+        count = revoke(request, queryset)
         self.message_user(request, f"Revoked {count} session(s).")

@@ -5,16 +5,23 @@ and messages.
 - The token comes from ``x-access-token: <jwt>`` (raw) or ``Authorization: Bearer <jwt>``; when
   both are present, ``x-access-token`` wins.
 - An expired token fails with ``Unauthorized! Access Token was expired!``; any other problem (bad
-  signature, malformed, another algorithm, another token type, unknown or inactive user) with
+  signature, malformed, another algorithm, another token type, wrong or missing ``iss``/``aud``,
+  no ``exp``, unknown or inactive user, a session that is revoked, expired or gone) with
   ``Unauthorized!``. Both are 401.
+
+Revocation is immediate, at one query per request: ``get_user`` loads the token's session (``sid``)
+joined to its user, with the user's role names aggregated in a subquery
+(``Session.objects.authenticating``), and only a live session of an active user passes. The user
+comes back with its roles loaded, so the role permissions (``accounts.permissions``) and
+``/api/auth/me`` need no further query, and roles are still read fresh on every request.
 """
 
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
-from .models import User
-from .tokens import AccessToken
+from .models import Session, parse_role_pairs
+from .tokens import SESSION_ID_CLAIM, AccessToken
 
 ACCESS_TOKEN_HEADER = "HTTP_X_ACCESS_TOKEN"
 
@@ -61,14 +68,17 @@ class AccessTokenAuthentication(JWTAuthentication):
             raise Unauthorized() from None
 
     def get_user(self, validated_token):
+        """The token's user, if the session the token names is live (one query)."""
         user_id = validated_token.get("id")
-        if type(user_id) is not int:
+        session_id = validated_token.get(SESSION_ID_CLAIM)
+        if type(user_id) is not int or type(session_id) is not int:
             raise Unauthorized()
-        # simplejwt's get_user(), in one raw query (User.objects.get_by_id): unknown or inactive
-        # users are refused the same way.
-        user = User.objects.get_by_id(user_id)
-        if user is None or not user.is_active:
+        session = Session.objects.authenticating(session_id, user_id).first()
+        if session is None:
             raise Unauthorized()
+        user = session.user
+        user.roles_held = parse_role_pairs(session.role_pairs)
+        user.auth_session = session
         return user
 
 

@@ -9,7 +9,9 @@ uniqueness the same way on SQLite and on MySQL/MariaDB, and concurrent sign-ups 
 even fold case. The key columns use a binary collation on MySQL/MariaDB so neither applies.)
 """
 
+import logging
 import unicodedata
+from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -17,10 +19,15 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from .tokens import generate_refresh_token, refresh_token_digest
+from .expressions import GroupConcat
+from .security import log_event
+from .tokens import generate_refresh_token, refresh_token_digest, successor_refresh_token
 
 
 def identity_key(value):
@@ -48,7 +55,14 @@ class Role(models.Model):
     MODERATOR = "moderator"
     ADMIN = "admin"
 
-    name = models.CharField(max_length=20, unique=True)
+    # Names never contain "," or ":", the separators of ``Session.objects.authenticating``.
+    name = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9_-]+\Z", "Lower-case letters, digits, - and _ only.")
+        ],
+    )
 
     class Meta:
         ordering = ["id"]
@@ -63,15 +77,6 @@ class Role(models.Model):
 
 
 class UserManager(DjangoUserManager):
-    def get_by_id(self, user_id):
-        """
-        The user whose id is ``user_id``, or None: what token authentication asks on every
-        request. One raw SELECT of the row (``Manager.raw``, so every field converts as usual):
-        the ORM's ``get()`` spent ~0.2 ms per request building and compiling the same query
-        (BENCHMARKS.md).
-        """
-        return next(iter(self.raw(user_by_id_query(connections[self.db]), [user_id])), None)
-
     def get_by_natural_key(self, username):
         """Look a user up by identity key, so sign-in and the admin login are caseless too."""
         return self.get(username_key=identity_key(username))
@@ -118,12 +123,27 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    # The session ``set_password`` + ``save`` leave alive (the one changing its password).
+    keep_session_id = None
+
     def save(self, *args, **kwargs):
+        """
+        Save; a new password (``set_password``) revokes every session but ``keep_session_id``, and
+        an inactive account has no live sessions, so their access tokens fail on the next request
+        wherever the change comes from (the API, the admin, ``changepassword``).
+        """
         self.set_identity_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"username", "email"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "username_key", "email_key"}
+        existed = not self._state.adding
+        password_changed = existed and self._password is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            revoked = self.sessions.exclude(pk=self.keep_session_id).revoke()
+            log_event("password_changed", user=self.pk, sessions_revoked=revoked, level=logging.INFO)
+        elif existed and not self.is_active:
+            self.sessions.revoke()
 
     def set_identity_keys(self):
         self.username_key = identity_key(self.username)
@@ -142,77 +162,143 @@ class User(AbstractUser):
             raise ValidationError(errors)
 
     @cached_property
-    def role_names(self):
-        """
-        The names of the roles the user holds now: one query, or none if ``roles`` was prefetched.
+    def roles_held(self):
+        """``[(id, name), ...]`` of the roles the user holds now, in id order (one query)."""
+        return list(self.roles.order_by("id").values_list("id", "name"))
 
-        Every role-checked request asks, so the query is one plain join (``role_names_query``):
-        the ORM's queryset spent ~0.35 ms per request compiling SQL and building Role objects
-        (BENCHMARKS.md).
-        """
-        if "roles" in getattr(self, "_prefetched_objects_cache", {}):
-            return frozenset(role.name for role in self.roles.all())
-        using = self._state.db or "default"
-        with connections[using].cursor() as cursor:
-            cursor.execute(role_names_query(connections[using]), [self.pk])
-            return frozenset(name for (name,) in cursor.fetchall())
+    @property
+    def role_names(self):
+        return frozenset(name for _, name in self.roles_held)
+
+    @property
+    def authorities(self):
+        """The roles as the clients see them (``ROLE_USER``, ...), in id order."""
+        return [f"ROLE_{name.upper()}" for _, name in self.roles_held]
 
     def has_role(self, name):
         return name in self.role_names
 
 
-def user_by_id_query(connection):
-    """``SELECT`` every column of the user whose id is the one parameter."""
-    quote = connection.ops.quote_name
-    meta = User._meta
-    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-
-
-def role_names_query(connection):
-    """``SELECT`` the names of the roles of the user whose id is the one parameter."""
-    quote = connection.ops.quote_name
-    through = User.roles.through._meta
-    return (
-        f"SELECT r.{quote(Role._meta.get_field('name').column)} "
-        f"FROM {quote(Role._meta.db_table)} r JOIN {quote(through.db_table)} ur "
-        f"ON ur.{quote(through.get_field('role').column)} = r.{quote(Role._meta.pk.column)} "
-        f"WHERE ur.{quote(through.get_field('user').column)} = %s"
-    )
+def parse_role_pairs(value):
+    """``"3:admin,1:user"`` (see ``Session.objects.authenticating``) as ``[(1, "user"), (3, "admin")]``."""
+    pairs = []
+    for item in (value or "").split(","):
+        if item:
+            role_id, _, name = item.partition(":")
+            pairs.append((int(role_id), name))
+    return sorted(pairs)
 
 
 class SessionQuerySet(models.QuerySet):
     def with_refresh_token(self, raw_token):
         return self.filter(token_digest=refresh_token_digest(raw_token))
 
+    def live(self):
+        """Sessions that are neither revoked nor expired, of active users."""
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True)
+
+    def authenticating(self, session_id, user_id):
+        """
+        The live session ``session_id`` of user ``user_id``, its user joined and the user's roles
+        aggregated into one column, so authenticating a request, session check and role check
+        included, costs exactly one query. Roles are read fresh from the roles table each time.
+        """
+        Membership = User.roles.through
+        pair = Concat(Cast("role_id", models.CharField()), Value(":"), "role__name")
+        roles = (
+            Membership.objects.filter(user_id=OuterRef("user_id"))
+            .values("user_id")
+            .annotate(pairs=GroupConcat(pair))
+            .values("pairs")
+        )
+        return (
+            self.live()
+            .filter(pk=session_id, user_id=user_id)
+            .select_related("user")
+            .annotate(role_pairs=Subquery(roles))
+        )
+
     def revoke(self):
         """Revoke the sessions not revoked yet; returns how many."""
         return self.filter(revoked_at=None).update(revoked_at=timezone.now())
 
+    def purgeable(self):
+        """Sessions that can never be used again: revoked or expired."""
+        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
+
+
+class RefreshTokenReused(Exception):
+    """A retired refresh token came back after the grace window; its session is now revoked."""
+
 
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
-    def start(self, user):
-        """Open a session for ``user``; returns ``(session, raw_refresh_token)``."""
+    def start(self, user, user_agent=""):
+        """
+        Open a session for ``user``; returns ``(session, raw_refresh_token)``. The user keeps at
+        most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
+        """
         raw_token = generate_refresh_token()
-        session = self.create(
-            user=user,
-            token_digest=refresh_token_digest(raw_token),
-            expires_at=timezone.now() + settings.REFRESH_TOKEN_LIFETIME,
-        )
+        now = timezone.now()
+        with transaction.atomic(using=self.db):
+            session = self.create(
+                user=user,
+                token_digest=refresh_token_digest(raw_token),
+                expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+                user_agent=user_agent[: Session.USER_AGENT_MAX_LENGTH],
+            )
+            evicted = list(
+                self.filter(user=user)
+                .order_by("-created_at", "-pk")
+                .values_list("pk", flat=True)[settings.SESSIONS_PER_USER :]
+            )
+            if evicted:
+                self.filter(pk__in=evicted).delete()
         return session, raw_token
+
+    def for_refresh_token(self, raw_token):
+        """
+        ``(session, is_current)`` for a refresh token, or None if it is unknown. A retired token
+        (rotation) is accepted within the grace window (``is_current`` False); after it the whole
+        session is revoked, the reuse logged, and ``RefreshTokenReused`` raised.
+        """
+        digest = refresh_token_digest(raw_token)
+        session = self.select_related("user").filter(token_digest=digest).first()
+        if session is not None:
+            return session, True
+        retired = (
+            RetiredRefreshToken.objects.select_related("session__user")
+            .filter(token_digest=digest)
+            .first()
+        )
+        if retired is None:
+            return None
+        session = retired.session
+        grace = timedelta(seconds=settings.JWT_ROTATION_GRACE_SECONDS)
+        if session.revoked_at is None and retired.retired_at + grace < timezone.now():
+            Session.objects.filter(pk=session.pk).revoke()
+            log_event("refresh_token_reuse", user=session.user_id, session=session.pk)
+            raise RefreshTokenReused()
+        return session, False
 
 
 class Session(models.Model):
     """
-    A sign-in session: what a refresh token stands for. Signing out revokes it; the refresh token
-    then stops working. Access tokens name their session in the ``sid`` claim.
+    A sign-in session: what a refresh token stands for (one token family under rotation). Access
+    tokens name their session in the ``sid`` claim and fail as soon as it is revoked, expired or
+    deleted, or its user inactive. Only the SHA-256 digest of the current refresh token is stored
+    (and, under rotation, of the retired ones: ``RetiredRefreshToken``). ``last_used_at`` is the
+    last refresh, None before the first (access-token requests do not write, to stay at one query).
     """
+
+    USER_AGENT_MAX_LENGTH = 255
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, default="")
 
     objects = SessionManager()
 
@@ -229,3 +315,47 @@ class Session(models.Model):
     @property
     def is_expired(self):
         return self.expires_at <= timezone.now()
+
+    def touch(self):
+        """Record a refresh."""
+        self.last_used_at = timezone.now()
+        Session.objects.filter(pk=self.pk).update(last_used_at=self.last_used_at)
+
+    def rotate(self, raw_token):
+        """
+        Replace the refresh token ``raw_token`` (the current one) with its successor and return
+        the successor. Race-free: of concurrent rotations of one token exactly one updates the
+        row (a conditional UPDATE); the others find the token already retired and get the same
+        successor. The absolute lifetime (``expires_at``) never moves.
+        """
+        new_token = successor_refresh_token(raw_token)
+        now = timezone.now()
+        with transaction.atomic():
+            won = Session.objects.filter(
+                pk=self.pk, token_digest=refresh_token_digest(raw_token), revoked_at=None
+            ).update(token_digest=refresh_token_digest(new_token), last_used_at=now)
+            if won:
+                RetiredRefreshToken.objects.create(
+                    session=self, token_digest=refresh_token_digest(raw_token), retired_at=now
+                )
+        self.last_used_at = now
+        return new_token
+
+    def replace_refresh_token(self):
+        """A new refresh token for this session, the old one dead at once (no grace); returns it."""
+        new_token = generate_refresh_token()
+        self.token_digest = refresh_token_digest(new_token)
+        self.last_used_at = timezone.now()
+        self.save(update_fields=["token_digest", "last_used_at"])
+        return new_token
+
+
+class RetiredRefreshToken(models.Model):
+    """A refresh token replaced by rotation, kept (as a digest) to detect its reuse."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="retired_tokens")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    retired_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"retired refresh token of {self.session}"

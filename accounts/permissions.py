@@ -4,7 +4,7 @@ from the token, so a role granted or removed takes effect on the user's next req
 without a token is refused by DRF before these run (403 ``No token provided!``).
 """
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from .models import Role
 
@@ -27,3 +27,20 @@ class IsModerator(HasRole):
 class IsAdmin(HasRole):
     role = Role.ADMIN
     message = "Require Admin Role!"
+
+
+class HasSession(IsAuthenticated):
+    """
+    Allows a caller signed in with authsite's own access token, i.e. one with a sign-in session
+    (a caller identified by a proxy assertion has none).
+    """
+
+    message = "Require a session: sign in with /api/auth/signin."
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and current_session(request) is not None
+
+
+def current_session(request):
+    """The sign-in session the request's access token names (None for any other caller)."""
+    return getattr(request.user, "auth_session", None)

@@ -67,12 +67,33 @@ def username_field():
     )
 
 
+class PasswordField(StrictCharField):
+    """
+    A password: at most ``PASSWORD_MAX_LENGTH`` characters and as many UTF-8 bytes, checked before
+    anything hashes it (hashing an overlong password would be a cheap way to burn server CPU).
+    """
+
+    def __init__(self, label="Password", **kwargs):
+        super().__init__(
+            max_length=PASSWORD_MAX_LENGTH,
+            trim_whitespace=False,
+            error_messages={
+                **field_messages(label, PASSWORD_MAX_LENGTH),
+                "too_many_bytes": f"{label} must be at most {PASSWORD_MAX_LENGTH} bytes.",
+            },
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # Over the character limit reads as that (the max_length validator runs next).
+        if len(value) <= PASSWORD_MAX_LENGTH < len(value.encode("utf-8", "surrogatepass")):
+            self.fail("too_many_bytes")
+        return value
+
+
 def password_field():
-    return StrictCharField(
-        max_length=PASSWORD_MAX_LENGTH,
-        trim_whitespace=False,
-        error_messages=field_messages("Password", PASSWORD_MAX_LENGTH),
-    )
+    return PasswordField()
 
 
 class SignupSerializer(serializers.Serializer):
@@ -177,6 +198,7 @@ class SignoutSerializer(RefreshTokenSerializer):
     """``POST /api/auth/signout``: the refresh token is optional (the access token may do)."""
 
     refreshToken = serializers.CharField(required=False)  # noqa: N815
+    all = serializers.BooleanField(required=False, help_text="Revoke every session of the user.")
 
 
 # Response bodies, as documented in the OpenAPI schema.
@@ -186,15 +208,19 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class SigninResponseSerializer(serializers.Serializer):
+AUTHORITIES = [Role(name=name).authority for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
+
+
+class MeSerializer(serializers.Serializer):
+    """``GET /api/auth/me``; signin answers the same and its tokens."""
+
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField()
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(
-            choices=[Role(name=name).authority for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
-        )
-    )
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=AUTHORITIES))
+
+
+class SigninResponseSerializer(MeSerializer):
     accessToken = serializers.CharField()  # noqa: N815
     refreshToken = serializers.CharField()  # noqa: N815
     tokenType = serializers.ChoiceField(choices=["Bearer"])  # noqa: N815
@@ -208,3 +234,42 @@ class SigninFailedSerializer(serializers.Serializer):
 class RefreshTokenResponseSerializer(serializers.Serializer):
     accessToken = serializers.CharField()  # noqa: N815
     refreshToken = serializers.CharField()  # noqa: N815
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """
+    ``POST /api/auth/password``: ``oldPassword`` must be the caller's password (else 400
+    ``Old password is incorrect!``), ``newPassword`` must pass the password validators.
+    """
+
+    oldPassword = PasswordField(label="Old password")
+    newPassword = PasswordField(label="New password")
+
+    def validate_newPassword(self, value):
+        try:
+            password_validation.validate_password(value, user=self.context["request"].user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()  # noqa: N815
+    lastUsedAt = serializers.DateTimeField()  # noqa: N815
+    expiresAt = serializers.DateTimeField()  # noqa: N815
+    userAgent = serializers.CharField()  # noqa: N815
+    current = serializers.BooleanField()
+
+
+class PasswordChangedSerializer(serializers.Serializer):
+    """``POST /api/auth/password``: the current session's new tokens."""
+
+    message = serializers.CharField()
+    accessToken = serializers.CharField()  # noqa: N815
+    refreshToken = serializers.CharField()  # noqa: N815
+    tokenType = serializers.ChoiceField(choices=["Bearer"])  # noqa: N815
+
+
+class JWKSSerializer(serializers.Serializer):
+    keys = serializers.ListField(child=serializers.DictField(), help_text="RFC 7517 JSON Web Keys.")

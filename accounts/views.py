@@ -1,36 +1,62 @@
-"""The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout``."""
+"""
+The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signout`` (the tutorial's),
+``me``, ``sessions``, ``sessions/<id>``, ``password`` (authsite's); and the public keys of
+authsite's own tokens, ``/.well-known/jwks.json``.
 
+Every response of these endpoints carries ``Cache-Control: no-store`` (several carry tokens).
+"""
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django.utils.cache import add_never_cache_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
+from rest_framework.fields import BooleanField
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
 from .authentication import IgnoreFailures
-from .models import Session, User
-from .schema import OPTIONAL_TOKEN
+from .models import RefreshTokenReused, Session, User
+from .permissions import HasSession, current_session
+from .schema import OPTIONAL_TOKEN, TOKEN_ERRORS
+from .security import log_event
 from .serializers import (
     EMAIL_TAKEN,
     REQUIRE_ADMIN_ROLE,
     ROLE_DOES_NOT_EXIST,
     USERNAME_TAKEN,
+    JWKSSerializer,
+    MeSerializer,
     MessageSerializer,
+    PasswordChangedSerializer,
+    PasswordChangeSerializer,
     RefreshTokenResponseSerializer,
     RefreshTokenSerializer,
+    SessionSerializer,
     SigninFailedSerializer,
     SigninResponseSerializer,
     SigninSerializer,
     SignoutSerializer,
     SignupSerializer,
 )
-from .tokens import SESSION_ID_CLAIM, AccessToken
+from .throttling import FailedSigninThrottle, RefreshIPThrottle, SigninIPThrottle, SignupIPThrottle
+from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token, token_backend
 
 INVALID_CREDENTIALS = "Invalid username or password!"
+OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
 SIGNED_UP = "User registered successfully!"
 SIGNED_OUT = "You've been signed out!"
+SESSION_REVOKED = "Session revoked."
+PASSWORD_CHANGED = "Password changed successfully!"
+# Throttled requests (authsite.throttling): 429 with Retry-After.
+THROTTLED = ((429, "Request was throttled. Expected available in 60 seconds."),)
 
 
 def message_response(message):
@@ -45,8 +71,27 @@ def invalid_field(field, message):
     return (400, {"message": message, "errors": {field: [message]}})
 
 
+class AuthAPIView(APIView):
+    """An auth endpoint: nothing it answers is stored by a cache; a refused request counts nowhere."""
+
+    def check_throttles(self, request):
+        """DRF's, except that the first refusal ends the check and uncounts the throttles before it."""
+        passed = []
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                for counted in passed:
+                    counted.refund(request, self)
+                self.throttled(request, throttle.wait())
+            passed.append(throttle)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
 @extend_schema(auth=OPTIONAL_TOKEN)
-class PublicAPIView(APIView):
+class PublicAPIView(AuthAPIView):
     """
     An endpoint that needs no token. A missing, invalid or expired token makes the caller
     anonymous, never a 401: the refresh-flow clients send their expired access token with the
@@ -61,10 +106,20 @@ class PublicAPIView(APIView):
         pass
 
 
+class SignedInAPIView(AuthAPIView):
+    """An endpoint for a signed-in user (403 ``No token provided!`` / 401 ``Unauthorized!``)."""
+
+    permission_classes = [IsAuthenticated]
+
+
 def body_field(request, name):
     """``name`` from a JSON object or form body; None when absent or when the body is no object."""
     data = request.data
     return data.get(name) if hasattr(data, "get") else None
+
+
+def user_agent(request):
+    return request.META.get("HTTP_USER_AGENT", "")
 
 
 @extend_schema(
@@ -80,11 +135,14 @@ def body_field(request, name):
             (400, ROLE_DOES_NOT_EXIST.format(name="superuser")),
             (403, REQUIRE_ADMIN_ROLE),
             *BODY_ERRORS,
+            *THROTTLED,
             *DATABASE_ERRORS,
         ),
     },
 )
 class SignupView(PublicAPIView):
+    throttle_classes = [SignupIPThrottle]
+
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -104,11 +162,14 @@ class SignupView(PublicAPIView):
         **api_errors(
             invalid_field("username", "Username is required."),
             *BODY_ERRORS,
+            *THROTTLED,
             *DATABASE_ERRORS,
         ),
     },
 )
 class SigninView(PublicAPIView):
+    throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
+
     def post(self, request):
         serializer = SigninSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -116,15 +177,17 @@ class SigninView(PublicAPIView):
         # ModelBackend hashes the password for unknown usernames too, so timing tells nothing.
         user = authenticate(request, **serializer.validated_data)
         if user is None:
+            log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
+        FailedSigninThrottle().refund(request, self)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-        session, refresh_token = Session.objects.start(user)
+        session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
             {
                 "id": user.pk,
                 "username": user.username,
                 "email": user.email,
-                "roles": [role.authority for role in user.roles.all()],
+                "roles": user.authorities,
                 "accessToken": str(AccessToken.for_session(session)),
                 "refreshToken": refresh_token,
                 "tokenType": "Bearer",
@@ -154,44 +217,202 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
             (403, RefreshTokenUnknown.default_detail),
             (403, RefreshTokenExpired.default_detail),
             *BODY_ERRORS,
+            *THROTTLED,
             *DATABASE_ERRORS,
         ),
     },
 )
 class RefreshTokenView(PublicAPIView):
-    """A new access token for a live session; the same refresh token is returned and stays valid."""
+    """
+    A new access token for a live session. By default the same refresh token is returned and
+    stays valid; with ``JWT_ROTATE_REFRESH_TOKENS`` a new one is returned and the old one is
+    accepted again only for ``JWT_ROTATION_GRACE_SECONDS`` (its reuse after that revokes the
+    session).
+    """
+
+    throttle_classes = [RefreshIPThrottle]
 
     def post(self, request):
         refresh_token = body_field(request, "refreshToken")
         if refresh_token is None:
             raise RefreshTokenRequired()
-        session = None
+        found = None
         if isinstance(refresh_token, str):
-            session = (
-                Session.objects.select_related("user").with_refresh_token(refresh_token).first()
-            )
-        if session is None or session.is_revoked or not session.user.is_active:
+            try:
+                found = Session.objects.for_refresh_token(refresh_token)
+            except RefreshTokenReused:
+                raise RefreshTokenUnknown() from None
+        if found is None:
+            raise RefreshTokenUnknown()
+        session, is_current = found
+        if session.is_revoked or not session.user.is_active:
             raise RefreshTokenUnknown()
         if session.is_expired:
             raise RefreshTokenExpired()
+        if not is_current:
+            # A retired token inside the grace window (a concurrent tab): the same successor.
+            refresh_token = successor_refresh_token(refresh_token)
+        elif settings.JWT_ROTATE_REFRESH_TOKENS:
+            refresh_token = session.rotate(refresh_token)
+        else:
+            session.touch()
         access_token = AccessToken.for_session(session)
         return Response({"accessToken": str(access_token), "refreshToken": refresh_token})
 
 
 @extend_schema(
-    summary="Sign out: revoke the session",
+    summary="Sign out: revoke the session (or, with all, every session of the user)",
     request=SignoutSerializer,
     responses={200: message_response(SIGNED_OUT), **api_errors(*BODY_ERRORS, *DATABASE_ERRORS)},
 )
 class SignoutView(PublicAPIView):
-    """Revoke the session of the given refresh token and of the presented access token."""
+    """
+    Revoke the session of the given refresh token and of the presented access token; with
+    ``{"all": true}``, every session of their user.
+    """
 
     def post(self, request):
+        sessions = Session.objects.none()
         refresh_token = body_field(request, "refreshToken")
         if isinstance(refresh_token, str) and refresh_token:
-            Session.objects.with_refresh_token(refresh_token).revoke()
-        if request.auth is not None:
-            Session.objects.filter(
-                pk=request.auth.get(SESSION_ID_CLAIM), user=request.user
-            ).revoke()
+            sessions |= Session.objects.with_refresh_token(refresh_token)
+        if isinstance(request.auth, AccessToken):  # not a proxy assertion
+            sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
+        if wants_all(body_field(request, "all")):
+            # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
+            user_ids = set(sessions.values_list("user_id", flat=True))
+            sessions = Session.objects.filter(user__in=user_ids)
+        revoked = sessions.revoke()
+        if revoked:
+            log_event("session_revoked", request, reason="signout", sessions=revoked)
         return Response({"message": SIGNED_OUT})
+
+
+def wants_all(value):
+    """``all`` as DRF's BooleanField reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
+    return isinstance(value, (bool, int, str)) and value in BooleanField.TRUE_VALUES
+
+
+@extend_schema(
+    summary="The caller", responses={200: MeSerializer, **api_errors(*TOKEN_ERRORS, *DATABASE_ERRORS)}
+)
+class MeView(SignedInAPIView):
+    """``GET /api/auth/me``: the caller, roles included (no query beyond authentication)."""
+
+    def get(self, request):
+        user = request.user
+        return Response(
+            {"id": user.pk, "username": user.username, "email": user.email, "roles": user.authorities}
+        )
+
+
+@extend_schema(
+    summary="The caller's live sessions",
+    responses={200: SessionSerializer(many=True), **api_errors(*TOKEN_ERRORS, *DATABASE_ERRORS)},
+)
+class SessionListView(SignedInAPIView):
+    """``GET /api/auth/sessions``: the caller's live sessions, newest first."""
+
+    def get(self, request):
+        current = current_session(request)
+        sessions = request.user.sessions.live().order_by("-created_at", "-pk")
+        return Response(
+            [
+                {
+                    "id": session.pk,
+                    "createdAt": session.created_at,
+                    "lastUsedAt": session.last_used_at or session.created_at,
+                    "expiresAt": session.expires_at,
+                    "userAgent": session.user_agent,
+                    "current": session == current,
+                }
+                for session in sessions
+            ]
+        )
+
+
+@extend_schema(
+    summary="Revoke one of the caller's sessions",
+    parameters=[OpenApiParameter("session_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    responses={
+        200: message_response(SESSION_REVOKED),
+        **api_errors(*TOKEN_ERRORS, (404, "Not found."), *DATABASE_ERRORS),
+    },
+)
+class SessionDetailView(SignedInAPIView):
+    """``DELETE /api/auth/sessions/<id>``: revoke one of the caller's live sessions (404 otherwise)."""
+
+    def delete(self, request, session_id):
+        session = get_object_or_404(request.user.sessions.live(), pk=session_id)
+        Session.objects.filter(pk=session.pk).revoke()
+        log_event("session_revoked", request, reason="user", user=request.user.pk, session=session.pk)
+        return Response({"message": SESSION_REVOKED})
+
+
+@extend_schema(
+    summary="Change the caller's password",
+    request=PasswordChangeSerializer,
+    responses={
+        200: PasswordChangedSerializer,
+        **api_errors(
+            invalid_field("oldPassword", OLD_PASSWORD_INCORRECT),
+            invalid_field("newPassword", "This password is too common."),
+            *TOKEN_ERRORS,
+            (403, HasSession.message),
+            *BODY_ERRORS,
+            *THROTTLED,
+            *DATABASE_ERRORS,
+        ),
+    },
+)
+class PasswordChangeView(SignedInAPIView):
+    """
+    ``POST /api/auth/password``: change the caller's password. Every other session is revoked; the
+    current one gets a new refresh token (the old one dies) and a new access token. Callers
+    without a session (a proxy identity) are refused.
+    """
+
+    permission_classes = [HasSession]
+
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        throttle = FailedSigninThrottle(username=user.username)
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
+        if not user.check_password(serializer.validated_data["oldPassword"]):
+            log_event("password_change_failed", request, user=user.pk)
+            raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
+        throttle.refund(request, self)
+        session = current_session(request)
+        with transaction.atomic():
+            user.set_password(serializer.validated_data["newPassword"])
+            user.keep_session_id = session.pk
+            user.save(update_fields=["password"])
+            refresh_token = session.replace_refresh_token()
+        return Response(
+            {
+                "message": PASSWORD_CHANGED,
+                "accessToken": str(AccessToken.for_session(session)),
+                "refreshToken": refresh_token,
+                "tokenType": "Bearer",
+            }
+        )
+
+
+@extend_schema(summary="The public keys of authsite's access tokens", responses={200: JWKSSerializer})
+class JWKSView(APIView):
+    """
+    ``GET /.well-known/jwks.json``: the public keys that verify authsite's access tokens (current
+    and previous, each with its ``kid``); an empty set with a symmetric ``JWT_ALGORITHM``. Needs no
+    identity and reads none.
+    """
+
+    authentication_classes = []
+    cache_seconds = 300
+
+    def get(self, request):
+        response = Response(token_backend().published_jwks())
+        response["Cache-Control"] = f"public, max-age={self.cache_seconds}"
+        return response

@@ -14,6 +14,7 @@ import math
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -105,6 +106,7 @@ def json_error(message, status_code, **headers):
     return JsonResponse({"message": message}, status=status_code, headers=headers or None)
 
 
+@csrf_exempt
 def not_found(request, exception=None):
     """handler404, and the catch-all for unknown API paths (so DEBUG never shows an HTML page)."""
     return json_error("Not found.", 404)

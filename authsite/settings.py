@@ -3,17 +3,22 @@ authsite settings.
 
 Every value an operator may change is read from the environment here, and only here; the README's
 configuration table lists them. With DJANGO_DEBUG=0 (the default) the service refuses to start
-without a real DJANGO_SECRET_KEY and JWT_SIGNING_KEY; with DJANGO_DEBUG=1 development defaults are
-used and a warning is logged at start-up.
+without a real DJANGO_SECRET_KEY and the access-token key (JWT_SIGNING_KEY, or JWT_PRIVATE_KEY for an
+asymmetric JWT_ALGORITHM); with DJANGO_DEBUG=1 development defaults are used and a warning is logged
+at start-up.
 """
 
 import os
+import re
 import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from accounts import keys
+from proxyauth import profiles as proxy_profiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,8 +76,25 @@ def secret_from_env(name, dev_default):
     return dev_default
 
 
+def read_pem(name, value):
+    """PEM text: ``value`` itself (``\\n`` escapes allowed) or the contents of the file it names."""
+    if value.startswith(keys.PEM_BEGIN):
+        return value.replace("\\n", "\n")
+    try:
+        return Path(value).read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}: cannot read the key file {value!r} ({exc.strerror}).") from None
+
+
+def pems_from_env(name):
+    """PEM texts from ``name``: PEM text, or a comma-separated list of PEM file paths."""
+    value = os.environ.get(name, "").strip()
+    if not value or value.startswith(keys.PEM_BEGIN):
+        return [read_pem(name, value)] if value else []
+    return [read_pem(name, path) for path in env_list(name, [])]
+
+
 SECRET_KEY = secret_from_env("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
-JWT_SIGNING_KEY = secret_from_env("JWT_SIGNING_KEY", DEV_JWT_SIGNING_KEY)
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -91,6 +113,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "authsite",
     "accounts",
+    "proxyauth",
     "content",
 ]
 
@@ -100,12 +123,10 @@ MIDDLEWARE = [
     # Serves the docs pages' assets (and the admin's) from the installed packages.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Django's session, CSRF, auth and messages middleware, for the admin only: they step aside
-    # on the API's paths (authsite.middleware.BrowserOnlyMixin).
-    "authsite.middleware.SessionMiddleware",
-    "authsite.middleware.CsrfViewMiddleware",
-    "authsite.middleware.AuthenticationMiddleware",
-    "authsite.middleware.MessageMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -197,8 +218,54 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token")
 
+# Shared cache (throttle counters): Redis when REDIS_URL is set, else a database table (created by
+# `migrate`; see accounts.apps). Either way every server process sees the same counters.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "authsite")
+DATABASE_CACHE = {
+    "BACKEND": "authsite.cache.DatabaseCache",
+    "LOCATION": "authsite_cache",
+    "KEY_PREFIX": CACHE_KEY_PREFIX,
+    # Django culls a third of the entries beyond MAX_ENTRIES (default 300): anyone able to create
+    # 300 throttle keys (one per username tried) would reset everyone's counters.
+    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+}
+REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": CACHE_KEY_PREFIX,
+}
+CACHES = {"default": REDIS_CACHE if REDIS_URL else DATABASE_CACHE}
+
+# Throttling (accounts.throttling): DRF rate syntax, "<count>/<s|min|hour|day>".
+THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", default=True)
+# Proxies in front of the service that append to X-Forwarded-For; 0: use the socket's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+
+
+def env_rate(name, default):
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min, not {value!r}.")
+    return value
+
+
+THROTTLE_RATES = {
+    "signin_ip": env_rate("THROTTLE_SIGNIN_IP", "20/min"),
+    "signin_user": env_rate("THROTTLE_SIGNIN_USER", "100/hour"),
+    "signup_ip": env_rate("THROTTLE_SIGNUP_IP", "20/hour"),
+    "refresh_ip": env_rate("THROTTLE_REFRESH_IP", "60/min"),
+}
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AccessTokenAuthentication"],
+    # The proxy authenticator comes first: a present assertion is always checked (and it does
+    # nothing while PROXY_AUTH is off); see proxyauth.authentication.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "proxyauth.authentication.ProxyAssertionAuthentication",
+        "accounts.authentication.AccessTokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": [
         "authsite.parsers.JSONParser",
@@ -209,6 +276,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "authsite.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 # OpenAPI 3 schema (/api/schema) and its docs pages (/api/docs, /api/redoc), assets served locally.
@@ -231,23 +300,101 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["authsite.schema.without_trailing_slash"],
 }
 
-# Access tokens: simplejwt, HS256 by default, the algorithm pinned (tokens with any other `alg` are
-# refused) and the key from the environment.
-JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
-if JWT_ALGORITHM not in ("HS256", "HS384", "HS512"):
-    raise ImproperlyConfigured(f"JWT_ALGORITHM must be HS256, HS384 or HS512, not {JWT_ALGORITHM!r}.")
+# Access tokens: simplejwt, the algorithm pinned (tokens with any other `alg` are refused). HS256
+# (default) signs with the shared secret JWT_SIGNING_KEY; RS256, ES256 and EdDSA sign with
+# JWT_PRIVATE_KEY and publish its public key, and JWT_PREVIOUS_PUBLIC_KEYS, at /.well-known/jwks.json.
+JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "").strip() or "HS256"
+if JWT_ALGORITHM in keys.SYMMETRIC_ALGORITHMS:
+    JWT_SIGNING_KEY = secret_from_env("JWT_SIGNING_KEY", DEV_JWT_SIGNING_KEY)
+    JWT_VERIFYING_KEY = ""
+    if os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", "").strip():
+        raise ImproperlyConfigured(
+            "JWT_PREVIOUS_PUBLIC_KEYS needs an asymmetric JWT_ALGORITHM (RS256, ES256 or EdDSA)."
+        )
+    JWT_PREVIOUS_PUBLIC_KEYS = []
+elif JWT_ALGORITHM in keys.ASYMMETRIC_ALGORITHMS:
+    _private_pems = pems_from_env("JWT_PRIVATE_KEY")
+    if len(_private_pems) == 1:
+        try:
+            _private_key = keys.load_private_key(_private_pems[0], JWT_ALGORITHM)
+        except keys.UnusableKey as exc:
+            raise ImproperlyConfigured(f"JWT_PRIVATE_KEY: {exc}") from None
+    elif _private_pems:
+        raise ImproperlyConfigured("JWT_PRIVATE_KEY must hold one private key.")
+    elif DEBUG:
+        # A throw-away key: tokens stop verifying when the process restarts.
+        _private_key = keys.generate_private_key(JWT_ALGORITHM)
+        DEV_DEFAULTS_IN_USE.append("JWT_PRIVATE_KEY")
+    else:
+        raise ImproperlyConfigured(
+            f"JWT_PRIVATE_KEY is not set. JWT_ALGORITHM={JWT_ALGORITHM} signs access tokens with a "
+            "private key: set JWT_PRIVATE_KEY to its PEM text or to the path of a PEM file (create one "
+            f"with `DJANGO_DEBUG=1 python manage.py jwtkeys {JWT_ALGORITHM} --out <dir>`), or set "
+            "DJANGO_DEBUG=1 to use a throw-away development key."
+        )
+    JWT_SIGNING_KEY = keys.private_pem(_private_key)
+    JWT_VERIFYING_KEY = keys.public_pem(_private_key)
+    try:
+        JWT_PREVIOUS_PUBLIC_KEYS = [
+            keys.public_pem(key)
+            for pem in pems_from_env("JWT_PREVIOUS_PUBLIC_KEYS")
+            for key in keys.load_public_keys(pem, JWT_ALGORITHM)
+        ]
+    except keys.UnusableKey as exc:
+        raise ImproperlyConfigured(f"JWT_PREVIOUS_PUBLIC_KEYS: {exc}") from None
+else:
+    raise ImproperlyConfigured(
+        "JWT_ALGORITHM must be one of "
+        f"{', '.join(keys.SYMMETRIC_ALGORITHMS + keys.ASYMMETRIC_ALGORITHMS)}, not {JWT_ALGORITHM!r}."
+    )
 SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
+    "VERIFYING_KEY": JWT_VERIFYING_KEY,
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TOKEN_LIFETIME", 900)),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "id",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": False,
+    # Every token names its issuer (and audience, when configured), and both are verified.
+    "ISSUER": os.environ.get("JWT_ISSUER") or "authsite",
+    "AUDIENCE": os.environ.get("JWT_AUDIENCE") or None,
+    "LEEWAY": 0,
+    # No key is ever fetched from a URL a token names (jku, x5u) or taken from the token (jwk).
+    "JWK_URL": None,
 }
 # Refresh tokens are opaque and stored hashed (accounts.models.Session); this is their lifetime.
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("JWT_REFRESH_TOKEN_LIFETIME", 86400))
+# Rotation (off by default: the tutorial's clients keep resending the sign-in refresh token).
+JWT_ROTATE_REFRESH_TOKENS = env_bool("JWT_ROTATE_REFRESH_TOKENS", default=False)
+JWT_ROTATION_GRACE_SECONDS = env_int("JWT_ROTATION_GRACE_SECONDS", 30)
+# Session records kept per user; the oldest beyond this are deleted at the next sign-in.
+SESSIONS_PER_USER = env_int("SESSIONS_PER_USER", 10)
+if SESSIONS_PER_USER < 1:
+    raise ImproperlyConfigured("SESSIONS_PER_USER must be at least 1.")
+
+# Sign-in through an identity-aware proxy (proxyauth): off by default; `iap` (Google IAP),
+# `cloudflare` (Cloudflare Access) or `generic`. The profile's presets fill what is not set.
+PROXY_AUTH = os.environ.get("PROXY_AUTH", "").strip().lower() or "off"
+if PROXY_AUTH in ("off", "0", "false", "no"):
+    PROXY_AUTH_PROFILE = None
+else:
+    try:
+        PROXY_AUTH_PROFILE = proxy_profiles.resolve(
+            PROXY_AUTH,
+            audience=os.environ.get("PROXY_AUTH_AUDIENCE", "").strip(),
+            header=os.environ.get("PROXY_AUTH_HEADER", "").strip(),
+            jwks_url=os.environ.get("PROXY_AUTH_JWKS_URL", "").strip(),
+            issuer=os.environ.get("PROXY_AUTH_ISSUER", "").strip(),
+            algorithms=env_list("PROXY_AUTH_ALGORITHMS", []),
+            subject_claim=os.environ.get("PROXY_AUTH_SUBJECT_CLAIM", "").strip(),
+            email_claim=os.environ.get("PROXY_AUTH_EMAIL_CLAIM", "").strip(),
+            max_lifetime=env_int("PROXY_AUTH_MAX_LIFETIME", 0) or None,
+            jwks_timeout=env_int("PROXY_AUTH_JWKS_TIMEOUT", 0) or None,
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
@@ -271,6 +418,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Security events (accounts.security): one JSON object per line, no tokens or passwords.
+        "authsite.security": {"level": "INFO", "propagate": True},
         # Request errors are logged by authsite.exceptions with their traceback, once.
         "django.request": {"level": "ERROR", "propagate": True},
     },

@@ -3,6 +3,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from accounts.views import JWKSView
+from content.views import HelloView
+
 from . import exceptions, health
 
 urlpatterns = [
@@ -22,6 +25,8 @@ urlpatterns = [
     ),
     re_path(r"^healthz/?$", health.Liveness.as_view(), name="healthz"),
     re_path(r"^readyz/?$", health.Readiness.as_view(), name="readyz"),
+    re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
+    re_path(r"^\.well-known/jwks\.json/?$", JWKSView.as_view(), name="jwks"),
     path("admin/", admin.site.urls),
     # Every other path: the contract's JSON 404, with DEBUG on as well.
     re_path(r"", exceptions.not_found),

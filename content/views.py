@@ -1,13 +1,21 @@
-"""The four boards. Each answers ``text/plain; charset=utf-8`` with its bare text."""
+"""
+The four boards, each answering ``text/plain; charset=utf-8`` with its bare text; and ``/hello``.
+"""
 
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsModerator
 from accounts.schema import TOKEN_ERRORS
+from accounts.serializers import MessageSerializer
 from accounts.views import PublicAPIView
 from authsite.schema import DATABASE_ERRORS, api_errors
 
@@ -50,3 +58,47 @@ class ModeratorBoard(BoardView):
 class AdminBoard(BoardView):
     permission_classes = [IsAdmin]
     text = "Admin Content."
+
+
+class HTMLUnlessJSONNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation among HTML and JSON; an ``Accept`` that matches neither gets HTML."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+@extend_schema(
+    summary="Hello <email> (HTML page, or JSON on request)",
+    responses={
+        (200, "text/html"): OpenApiResponse(OpenApiTypes.STR),
+        (200, "application/json"): MessageSerializer,
+        **api_errors(*TOKEN_ERRORS, *DATABASE_ERRORS),
+    },
+)
+class HelloView(APIView):
+    """
+    ``GET /hello``: ``Hello <email>`` for a proxy-authenticated caller (the email of the verified
+    assertion) or a token-authenticated one (the account's email). An HTML page (the template
+    escapes the email) unless the client asks for JSON: ``{"message": "Hello <email>"}``. Errors
+    are the contract's JSON whatever was asked for.
+    """
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
+    content_negotiation_class = HTMLUnlessJSONNegotiation
+    template_name = "content/hello.html"
+
+    def get(self, request):
+        email = getattr(request.auth, "email", None) or request.user.email
+        response = Response({"message": f"Hello {email}"})
+        # A page for one person: never kept by a shared cache between the proxy and the user.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

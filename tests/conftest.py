@@ -5,8 +5,14 @@ The three roles come from migration 0002. A test marked ``transaction=True`` mus
 ``serialized_rollback=True``, or the flush after it would leave later tests without roles.
 """
 
+import threading
+
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import close_old_connections, connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, Session, User
@@ -17,6 +23,57 @@ PASSWORD = "correct horse 12"
 
 def on_mysql():
     return connection.vendor == "mysql"
+
+
+def concurrently(count, work):
+    """
+    Run ``work(i)`` for ``i`` in ``range(count)``, each in its own thread (and database
+    connection), all released at once; returns the results in order. For tests marked
+    ``transaction=True``.
+    """
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """
+    The test database, with the database cache table even when REDIS_URL is set: tests switch
+    cache backends, and creating a table inside a test would commit its transaction on MySQL.
+    """
+    with django_db_blocker.unblock(), override_settings(CACHES={"default": settings.DATABASE_CACHE}):
+        call_command("createcachetable", verbosity=0)
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(request, django_db_blocker):
+    """
+    Every test that uses the database starts with empty caches (throttle counters), whichever the
+    backend; the others cannot reach the database cache at all.
+    """
+    if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            for cache in caches.all():
+                cache.clear()
 
 
 @pytest.fixture
@@ -64,3 +121,17 @@ def moderator(make_user):
 @pytest.fixture
 def admin_user(make_user):
     return make_user("admin", roles=[Role.USER, Role.ADMIN])
+
+
+@pytest.fixture
+def signin(api):
+    """``signin(user)``: sign ``user`` in through the API; returns the response body."""
+
+    def sign_in(user, password=PASSWORD, **extra):
+        response = api.post(
+            "/api/auth/signin", {"username": user.username, "password": password}, format="json", **extra
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return sign_in

@@ -52,18 +52,49 @@ for board, role_message in [
     ]
     if role_message:
         CONTRACT.append(("get", f"/api/test/{board}", 403, role_message))
+# authsite's own endpoints (not in API.md): every one that needs a token answers the token errors.
+CONTRACT += [
+    ("get", "/api/auth/me", 200, None),
+    ("get", "/api/auth/sessions", 200, None),
+    ("delete", "/api/auth/sessions/{session_id}", 200, "Session revoked."),
+    ("delete", "/api/auth/sessions/{session_id}", 404, "Not found."),
+    ("post", "/api/auth/password", 200, None),
+    ("post", "/api/auth/password", 400, "Old password is incorrect!"),
+    ("post", "/api/auth/password", 403, "Require a session: sign in with /api/auth/signin."),
+    ("get", "/hello", 200, None),
+    ("get", "/.well-known/jwks.json", 200, None),
+]
+for method, path in [
+    ("get", "/api/auth/me"),
+    ("get", "/api/auth/sessions"),
+    ("delete", "/api/auth/sessions/{session_id}"),
+    ("post", "/api/auth/password"),
+    ("get", "/hello"),
+]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+        (method, path, 503, UNAVAILABLE_MESSAGE),
+    ]
+# Throttled endpoints answer 429.
+for path in ["/api/auth/signup", "/api/auth/signin", "/api/auth/refreshtoken", "/api/auth/password"]:
+    CONTRACT.append(("post", path, 429, "Request was throttled. Expected available in 60 seconds."))
 # Every endpoint that reads a body answers the body errors; every one that reads the database, 503.
-for auth_path in ["signup", "signin", "refreshtoken", "signout"]:
+for auth_path in ["signup", "signin", "refreshtoken", "signout", "password"]:
     CONTRACT += [
         ("post", f"/api/auth/{auth_path}", 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
         ("post", f"/api/auth/{auth_path}", 413, "Request body too large (limit 65536 bytes)."),
         ("post", f"/api/auth/{auth_path}", 415, 'Unsupported media type "text/xml" in request.'),
-        ("post", f"/api/auth/{auth_path}", 503, UNAVAILABLE_MESSAGE),
     ]
+    if auth_path != "password":  # listed above
+        CONTRACT.append(("post", f"/api/auth/{auth_path}", 503, UNAVAILABLE_MESSAGE))
 for board in ["all", "user", "mod", "admin"]:
     CONTRACT.append(("get", f"/api/test/{board}", 503, UNAVAILABLE_MESSAGE))
 
-TOKEN_PATHS = ["/api/test/user", "/api/test/mod", "/api/test/admin"]
+TOKEN_PATHS = [
+    "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
+]
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +182,7 @@ def test_health_endpoints_take_no_token(schema, path):
     assert "security" not in schema["paths"][path]["get"]
 
 
-@pytest.mark.parametrize("path", ["/api/test/all", *TOKEN_PATHS])
+@pytest.mark.parametrize("path", [f"/api/test/{board}" for board in ["all", "user", "mod", "admin"]])
 def test_boards_are_plain_text_and_errors_json(schema, path):
     responses = schema["paths"][path]["get"]["responses"]
     assert responses["200"]["content"] == {
@@ -171,7 +202,7 @@ def test_boards_are_plain_text_and_errors_json(schema, path):
         ("/api/auth/signup", {"username", "email", "password", "roles"}),
         ("/api/auth/signin", {"username", "password"}),
         ("/api/auth/refreshtoken", {"refreshToken"}),
-        ("/api/auth/signout", {"refreshToken"}),
+        ("/api/auth/signout", {"refreshToken", "all"}),
     ],
 )
 def test_request_bodies_are_json_or_form(schema, path, fields):

@@ -1,0 +1,40 @@
+"""
+Security events and the client's address.
+
+Events (failed sign-in, throttled request, session revoked, refresh-token reuse, password changed)
+are logged on the ``authsite.security`` logger as one JSON object per line:
+``{"event": "signin_failed", "ip": "203.0.113.5", "username": "alice"}``. Tokens and passwords
+are never passed here, so they never reach a log.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+
+logger = logging.getLogger("authsite.security")
+
+
+def client_ip(request):
+    """
+    The client's address: the socket's peer, unless ``TRUSTED_PROXY_COUNT`` proxies (each
+    appending to ``X-Forwarded-For``) stand in front of the service; then the address the
+    outermost trusted proxy saw. Entries a client put into the header itself are never used, so a
+    forged ``X-Forwarded-For`` cannot pass for another client.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if hops <= 0 or not forwarded:
+        return remote_addr
+    addresses = [address.strip() for address in forwarded.split(",")]
+    return addresses[-min(hops, len(addresses))] or remote_addr
+
+
+def log_event(event, request=None, level=logging.WARNING, **fields):
+    """Log security event ``event`` with ``fields`` (and the client's address, given a request)."""
+    record = {"event": event}
+    if request is not None:
+        record["ip"] = client_ip(request)
+    record.update(fields)
+    logger.log(level, json.dumps(record, sort_keys=False, default=str))

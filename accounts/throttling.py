@@ -1,0 +1,152 @@
+"""
+Brute-force and abuse throttles: DRF ``SimpleRateThrottle``s with atomic counters in the shared
+cache, so limits hold across server processes and against bursts of concurrent requests.
+
+| scope           | key                         | counts                                     | setting                  |
+|-----------------|-----------------------------|--------------------------------------------|--------------------------|
+| ``signin_ip``   | client address              | sign-in requests                           | ``THROTTLE_SIGNIN_IP``   |
+| ``signin_user`` | the username's identity key | failed sign-ins and failed password changes | ``THROTTLE_SIGNIN_USER`` |
+| ``signup_ip``   | client address              | sign-up requests                           | ``THROTTLE_SIGNUP_IP``   |
+| ``refresh_ip``  | client address              | refresh requests                           | ``THROTTLE_REFRESH_IP``  |
+
+Counting: a sliding window estimated from two fixed windows (the current one's count plus the
+previous one's, weighted by how much of it still overlaps), each an atomic ``cache.incr``
+(Redis ``INCRBY``; ``authsite.cache.DatabaseCache`` locks the row). DRF's own algorithm keeps a
+list of timestamps that it reads and writes back, so concurrent requests all pass: measured, 16
+simultaneous sign-ins against a limit of 5 all got through. A request that is refused is not
+counted. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
+
+The client address is ``accounts.security.client_ip`` (``TRUSTED_PROXY_COUNT``). A throttled
+request is answered 429 ``{"message": ...}`` with ``Retry-After`` (authsite.exceptions) and
+logged as a ``throttled`` security event.
+"""
+
+import hashlib
+import math
+
+from django.conf import settings
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import identity_key
+from .security import client_ip, log_event
+
+
+class RateThrottle(SimpleRateThrottle):
+    """A throttle keyed by the client's address, its rate looked up per request."""
+
+    key = None
+
+    def __init__(self):
+        pass  # The rate is read in allow_request, not once per process.
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+    def get_cache_key(self, request, view):
+        ident = self.get_ident(request)
+        if ident is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def prepare(self, request, view):
+        """Read the rate and key; False when this request is not throttled at all."""
+        if not settings.THROTTLE_ENABLED:
+            return False
+        self.request = request
+        self.num_requests, self.duration = self.parse_rate(self.get_rate())
+        self.key = self.get_cache_key(request, view)
+        if self.num_requests is None or self.key is None:
+            return False
+        self.now = self.timer()
+        self.window = int(self.now // self.duration)
+        self.elapsed = (self.now % self.duration) / self.duration
+        return True
+
+    def window_key(self, window):
+        return f"{self.key}:{window}"
+
+    def add(self, delta):
+        """Add ``delta`` to the current window's counter atomically; returns the new count."""
+        key = self.window_key(self.window)
+        self.cache.add(key, 0, 2 * self.duration)
+        try:
+            return self.cache.incr(key, delta)
+        except ValueError:  # expired between add and incr
+            self.cache.set(key, max(delta, 0), 2 * self.duration)
+            return max(delta, 0)
+
+    def allow_request(self, request, view):
+        """Count this request; refuse it (uncounted) if the window estimate goes over the rate."""
+        if not self.prepare(request, view):
+            return True
+        self.current = self.add(1)
+        self.previous = self.cache.get(self.window_key(self.window - 1), 0)
+        if self.previous * (1 - self.elapsed) + self.current <= self.num_requests:
+            return True
+        self.current = self.add(-1)
+        return self.throttle_failure()
+
+    def refund(self, request, view=None):
+        """Take back the request ``allow_request`` counted (unless its window has ended since)."""
+        if self.prepare(request, view):
+            try:
+                self.cache.incr(self.window_key(self.window), -1)
+            except ValueError:
+                pass  # a new window: nothing of this request to take back
+
+    def throttle_failure(self):
+        log_event("throttled", self.request, scope=self.scope)
+        return False
+
+    def wait(self):
+        """Seconds until one more request fits under the estimate."""
+        room = self.num_requests - 1
+        if self.current <= room:
+            # The previous window's weight has to fade: previous * (1 - e) <= room - current.
+            fraction = 1 - (room - self.current) / self.previous
+        else:
+            # Only in the next window, where this one becomes the fading previous one.
+            fraction = 1 + (1 - room / self.current)
+        # Rounded first, so that float noise (50.000000001) does not add a second.
+        return max(1, math.ceil(round((fraction - self.elapsed) * self.duration, 6)))
+
+
+class SigninIPThrottle(RateThrottle):
+    scope = "signin_ip"
+
+
+class SignupIPThrottle(RateThrottle):
+    scope = "signup_ip"
+
+
+class RefreshIPThrottle(RateThrottle):
+    scope = "refresh_ip"
+
+
+class FailedSigninThrottle(RateThrottle):
+    """
+    Failed attempts on one account, from anywhere: sign-ins, and password changes with a wrong old
+    password. Every attempt is counted when it comes in (so a burst of concurrent guesses is cut
+    at the limit too); the views ``refund`` it when the password was right, so the account's
+    owner is never counted.
+    """
+
+    scope = "signin_user"
+
+    def __init__(self, username=None):
+        self.username = username
+
+    def get_ident(self, request):
+        username = self.username
+        if username is None:
+            data = request.data
+            username = data.get("username") if hasattr(data, "get") else None
+        if not isinstance(username, str) or not username:
+            return None
+        # Hashed: an identity key can be longer than a cache key may be.
+        return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
+

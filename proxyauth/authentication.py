@@ -1,0 +1,93 @@
+"""
+Sign-in through an identity-aware proxy (Google IAP, Cloudflare Access, or a generic one).
+
+``settings.PROXY_AUTH_PROFILE`` (built from ``PROXY_AUTH`` and friends; None when off) says which
+header carries the proxy's signed assertion and how to verify it (``proxyauth.verifier``).
+
+- Off: the header is not even read.
+- Header absent: not a proxy request; the other authenticators (authsite's own tokens) run.
+- Header present: it must verify, or the request fails with 401 ``Unauthorized!``; there is no
+  fallback to another identity, and the unsigned identity headers (``X-Goog-Authenticated-User-*``,
+  ``Cf-Access-Authenticated-User-Email``, ``X-Forwarded-Email``, ...) are never read at all.
+- Verified: the assertion's subject maps to a local user (``ExternalIdentity``; created on first
+  sight with the ``user`` role). ``request.user`` is that user, ``request.auth`` the
+  ``VerifiedAssertion``; roles come from the database as for everyone else.
+
+``ProxyAssertionAuthentication`` is listed first in DRF's ``DEFAULT_AUTHENTICATION_CLASSES`` so that
+a present assertion is always checked, and so that its ``authenticate_header`` makes DRF answer a
+failed assertion with 401 (DRF turns failures into 403 when the first authenticator has none).
+``authenticate_proxy_request()`` is the same check for plain Django views (``proxy_authenticated``
+decorates one).
+"""
+
+import logging
+from functools import wraps
+
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication
+
+from accounts.authentication import AccessTokenAuthentication, Unauthorized
+from authsite.exceptions import json_error
+
+from .models import ExternalIdentity, IdentityConflict
+from .verifier import InvalidAssertion, verify
+
+logger = logging.getLogger("authsite.proxyauth")
+
+
+def authenticate_proxy_request(request):
+    """
+    ``(user, VerifiedAssertion)`` for a Django ``request`` carrying a valid assertion, None when
+    proxy sign-in is off or the request carries none; raises ``Unauthorized`` otherwise.
+    """
+    profile = settings.PROXY_AUTH_PROFILE
+    if profile is None:
+        return None
+    token = request.META.get(profile.meta_key)
+    if token is None:
+        return None
+    try:
+        assertion = verify(token, profile)
+        user = ExternalIdentity.objects.user_for(assertion)
+    except InvalidAssertion as exc:
+        logger.info("Proxy assertion refused: %s", exc)
+        raise Unauthorized() from None
+    except IdentityConflict as exc:
+        logger.warning(
+            "Proxy identity %s at %s not provisioned: email already in use (%s). Link it in the "
+            "admin (External identities) if it is the same person.",
+            assertion.subject, assertion.provider, exc,
+        )
+        raise Unauthorized() from None
+    if not user.is_active:
+        raise Unauthorized()
+    return user, assertion
+
+
+class ProxyAssertionAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        return authenticate_proxy_request(request._request)
+
+    def authenticate_header(self, request):
+        # The challenge a client can answer directly: authsite's own bearer tokens.
+        return AccessTokenAuthentication().authenticate_header(request)
+
+
+def proxy_authenticated(view):
+    """
+    For a plain Django view: ``request.user`` is the proxy user when the request carries a valid
+    assertion (and ``request.proxy_assertion`` the ``VerifiedAssertion``); an invalid one is
+    answered with the contract's 401; without one the view runs unchanged.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            result = authenticate_proxy_request(request)
+        except Unauthorized as exc:
+            return json_error(str(exc.detail), exc.status_code)
+        if result is not None:
+            request.user, request.proxy_assertion = result
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,156 @@
+"""
+A proxy's public keys, fetched from its JWK-set URL and cached.
+
+- Fetched with a total time limit (``timeout``) and a size cap (``max_bytes``); redirects are not
+  followed. The URL was checked when the profile was built (https, loopback http, or file).
+- Cached for ``cache_seconds``. A ``kid`` not in the cache triggers one refetch, and such refetches
+  happen at most once per ``refetch_interval`` seconds: a flood of made-up ``kid`` values costs at
+  most one outbound request a minute.
+- Fails closed: an unreachable endpoint, an error status, a body that is not a JWK set, or an
+  expired cache that cannot be refreshed all mean "no key" (the assertion is refused); a failed
+  refetch for an unknown ``kid`` keeps the cached keys that are still fresh. A failed
+  scheduled fetch is retried after ``FAILURE_BACKOFF`` seconds, not on every request.
+
+Only the configured URL is ever fetched: a token's ``jku``/``x5u``/``jwk``/``x5c`` headers are never
+looked at.
+"""
+
+import http.client
+import json
+import logging
+import threading
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+import jwt
+
+logger = logging.getLogger("authsite.proxyauth")
+
+FAILURE_BACKOFF = 5
+CHUNK = 8192
+
+
+class KeySetUnavailable(Exception):
+    """The key set could not be fetched or parsed."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # urllib then raises HTTPError for the 3xx
+
+
+def _opener(url):
+    handlers = [_NoRedirect()]
+    if urlsplit(url).scheme != "https":
+        handlers.append(urllib.request.ProxyHandler({}))  # loopback/file: never via a proxy
+    return urllib.request.build_opener(*handlers)
+
+
+def fetch(url, timeout, max_bytes):
+    """The JSON document at ``url``; ``KeySetUnavailable`` on any failure."""
+    deadline = time.monotonic() + timeout
+    try:
+        with _opener(url).open(url, timeout=timeout) as response:
+            body = b""
+            while chunk := response.read1(CHUNK):  # whatever has arrived: checks the clock often
+                body += chunk
+                if len(body) > max_bytes:
+                    raise KeySetUnavailable(f"larger than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise KeySetUnavailable(f"took longer than {timeout} s")
+        return json.loads(body)
+    except KeySetUnavailable:
+        raise
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise KeySetUnavailable(str(exc) or type(exc).__name__) from None
+
+
+def parse(document):
+    """``{kid: PyJWK}`` for the usable keys of a JWK set; keys without a ``kid`` are skipped."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise KeySetUnavailable("not a JWK set")
+    keys = {}
+    for jwk in document["keys"]:
+        if isinstance(jwk, dict) and isinstance(jwk.get("kid"), str):
+            try:
+                keys[jwk["kid"]] = jwt.PyJWK(jwk)
+            except jwt.PyJWTError:
+                continue
+    if not keys:
+        raise KeySetUnavailable("no usable keys")
+    return keys
+
+
+class RemoteKeySet:
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, url, *, timeout, max_bytes, cache_seconds, refetch_interval):
+        self.url = url
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.cache_seconds = cache_seconds
+        self.refetch_interval = refetch_interval
+        self.fetch_count = 0
+        self._keys = {}
+        self._fetched_at = None
+        self._failed_at = None
+        self._kid_refetch_at = None
+        self._lock = threading.Lock()
+
+    def get(self, kid):
+        """The key named ``kid``, or None."""
+        with self._lock:
+            now = self.clock()
+            if not self._fresh(now):
+                if not self._backing_off(now):
+                    self._refresh(now)
+            elif kid not in self._keys and self._may_refetch_for_kid(now):
+                self._kid_refetch_at = now
+                self._refresh(now)
+            return self._keys.get(kid) if self._fresh(now) else None
+
+    def _fresh(self, now):
+        return self._fetched_at is not None and now - self._fetched_at < self.cache_seconds
+
+    def _backing_off(self, now):
+        return self._failed_at is not None and now - self._failed_at < FAILURE_BACKOFF
+
+    def _may_refetch_for_kid(self, now):
+        return self._kid_refetch_at is None or now - self._kid_refetch_at >= self.refetch_interval
+
+    def _refresh(self, now):
+        self.fetch_count += 1
+        try:
+            self._keys = parse(fetch(self.url, self.timeout, self.max_bytes))
+        except KeySetUnavailable as exc:
+            logger.warning("Proxy key set %s unavailable: %s", self.url, exc)
+            self._failed_at = now  # keys still fresh stay in use; expired ones stay expired
+            return
+        self._fetched_at, self._failed_at = now, None
+
+
+_key_sets = {}
+_key_sets_lock = threading.Lock()
+
+
+def key_set_for(profile):
+    """The process-wide cached key set of ``profile``'s URL."""
+    key = (profile.jwks_url, profile.jwks_timeout, profile.jwks_max_bytes,
+           profile.jwks_cache_seconds, profile.jwks_refetch_interval)
+    with _key_sets_lock:
+        if key not in _key_sets:
+            _key_sets[key] = RemoteKeySet(
+                profile.jwks_url,
+                timeout=profile.jwks_timeout,
+                max_bytes=profile.jwks_max_bytes,
+                cache_seconds=profile.jwks_cache_seconds,
+                refetch_interval=profile.jwks_refetch_interval,
+            )
+        return _key_sets[key]
+
+
+def clear():
+    """Forget every cached key set (tests; a settings change)."""
+    with _key_sets_lock:
+        _key_sets.clear()

@@ -1,0 +1,773 @@
+"""
+Sign-in through an identity-aware proxy (proxyauth): the verification matrix I1-I25 of
+notes/proxy-auth.md against ``GET /hello``, the key set's fetching rules, the mapping of verified
+identities to local users, and the profiles' configuration checks.
+
+Keys are generated per test session and served by a local HTTP server on 127.0.0.1 (port 0),
+which also counts the requests it sees.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.http import JsonResponse
+from django.test import RequestFactory, override_settings
+from rest_framework.test import APIClient
+
+from accounts import keys
+from accounts.models import Role, User
+from proxyauth import keysets, profiles
+from proxyauth.authentication import proxy_authenticated
+from proxyauth.models import ExternalIdentity
+
+AUD = "/projects/1234567890/global/backendServices/987654321"
+KID = "test-kid"
+ALICE_SUB = "accounts.google.com:1000"
+HEADER = "HTTP_X_GOOG_IAP_JWT_ASSERTION"
+UNAUTHORIZED = {"message": "Unauthorized!"}
+NO_TOKEN = {"message": "No token provided!"}
+
+IAP_KEY = ec.generate_private_key(ec.SECP256R1())
+OTHER_P256 = ec.generate_private_key(ec.SECP256R1())
+ATTACKER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+ATTACKER_P384 = ec.generate_private_key(ec.SECP384R1())
+ATTACKER_P521 = ec.generate_private_key(ec.SECP521R1())
+CF_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwk_of(private_key, kid, algorithm):
+    return {**keys.public_jwk(private_key.public_key(), algorithm), "kid": kid}
+
+
+def jwks(*entries):
+    return {"keys": [jwk_of(key, kid, alg) for key, kid, alg in entries]}
+
+
+IAP_JWKS = jwks((IAP_KEY, KID, "ES256"))
+
+
+def claims(**over):
+    now = int(time.time())
+    base = {"iss": profiles.IAP_ISSUER, "aud": AUD, "iat": now, "exp": now + 600,
+            "sub": ALICE_SUB, "email": "alice@example.com"}
+    return {k: v for k, v in {**base, **over}.items() if v is not None}
+
+
+def sign(payload=None, key=IAP_KEY, alg="ES256", **headers):
+    headers = {"kid": KID, **headers}
+    headers = {k: v for k, v in headers.items() if v is not None}
+    return jwt.encode(claims() if payload is None else payload, key, algorithm=alg, headers=headers)
+
+
+def raw_token(header, payload, signature=b""):
+    """A compact JWS assembled by hand (for what PyJWT refuses to produce)."""
+    return ".".join([b64u(json.dumps(header).encode()), b64u(json.dumps(payload).encode()), b64u(signature)])
+
+
+def hs256_with_public_pem():
+    pem = keys.public_pem(IAP_KEY).encode()
+    header, payload = {"alg": "HS256", "typ": "JWT", "kid": KID}, claims()
+    signing_input = f"{b64u(json.dumps(header).encode())}.{b64u(json.dumps(payload).encode())}"
+    signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64u(signature)}"
+
+
+def tampered():
+    header, _, signature = sign().split(".")
+    forged = b64u(json.dumps(claims(email="admin@example.com", sub="accounts.google.com:1")).encode())
+    return f"{header}.{forged}.{signature}"
+
+
+class KeyServer:
+    """A JWKS endpoint on 127.0.0.1: ``responses[path] = (status, body bytes, delay s)``."""
+
+    def __init__(self):
+        self.responses = {"/jwks": (200, json.dumps(IAP_JWKS).encode(), 0)}
+        self.hits = Counter()
+        self.drip_bytes, self.drip_seconds = 0, 0  # send bodies this many bytes at a time
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.hits[self.path] += 1
+                status, body, delay = server.responses.get(self.path, (404, b"{}", 0))
+                time.sleep(delay)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if status in (301, 302):
+                    self.send_header("Location", server.url("/jwks"))
+                self.end_headers()
+                for start in range(0, len(body), server.drip_bytes or len(body) or 1):
+                    self.wfile.write(body[start:start + (server.drip_bytes or len(body))])
+                    self.wfile.flush()
+                    time.sleep(server.drip_seconds)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.handle_error = lambda request, address: None  # a client that gave up waiting
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def serve(self, document, path="/jwks", status=200, delay=0):
+        body = document if isinstance(document, bytes) else json.dumps(document).encode()
+        self.responses[path] = (status, body, delay)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def key_server():
+    server = KeyServer()
+    yield server
+    server.close()
+
+
+def iap_profile(url, **over):
+    return profiles.resolve("iap", audience=AUD, jwks_url=url, **over)
+
+
+@pytest.fixture
+def proxy_on(key_server, db):
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(key_server.url("/jwks"), jwks_timeout=2)):
+        yield key_server
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Control the key sets' clock: ``clock.advance(seconds)``."""
+
+    class Clock:
+        now = 1000.0
+
+        def advance(self, seconds):
+            self.now += seconds
+
+    fake = Clock()
+    monkeypatch.setattr(keysets.RemoteKeySet, "clock", staticmethod(lambda: fake.now))
+    return fake
+
+
+def hello(token=None, path="/hello", **headers):
+    client = APIClient()
+    if token is not None:
+        headers[HEADER] = token
+    return client.get(path, HTTP_ACCEPT="application/json", **headers)
+
+
+def assert_unauthorized(response):
+    assert response.status_code == 401, response.content
+    assert response.json() == UNAUTHORIZED
+
+
+def now():
+    return int(time.time())
+
+
+# --- The verification matrix --------------------------------------------------------------------
+
+ACCEPTED = [
+    ("I1 valid", lambda: sign()),
+    ("I3 exp 20 s ago, inside the leeway", lambda: sign(claims(iat=now() - 600, exp=now() - 20))),
+    ("I4 iat 20 s ahead, inside the leeway", lambda: sign(claims(iat=now() + 20, exp=now() + 620))),
+    ("lifetime exactly 660 s", lambda: sign(claims(iat=now() - 60, exp=now() + 600))),
+    ("extra claims azp, identity_source, hd, google", lambda: sign(claims(
+        azp=AUD, identity_source="GOOGLE", hd="example.com", google={"access_levels": []}))),
+    ("I14 jku/x5u headers are ignored, not fetched", lambda: sign(jku="http://127.0.0.1:9/x", x5u="http://127.0.0.1:9/y")),
+]
+
+REJECTED = [
+    ("I2 exp 60 s ago", lambda: sign(claims(exp=now() - 60, iat=now() - 600))),
+    ("I3 exp 40 s ago", lambda: sign(claims(exp=now() - 40, iat=now() - 600))),
+    ("I4 iat 40 s ahead", lambda: sign(claims(iat=now() + 40, exp=now() + 600))),
+    ("I5 lifetime 3600 s", lambda: sign(claims(exp=now() + 3600))),
+    ("lifetime 661 s", lambda: sign(claims(iat=now() - 61, exp=now() + 600))),
+    ("exp missing", lambda: sign(claims(exp=None))),
+    ("iat missing", lambda: sign(claims(iat=None))),
+    ("exp as a string", lambda: sign(claims(exp=str(now() + 600)))),
+    ("I6 aud of another backend service", lambda: sign(claims(aud="/projects/1234567890/global/backendServices/1"))),
+    ("I6 aud as a list", lambda: sign(claims(aud=[AUD]))),
+    ("I6 aud missing", lambda: sign(claims(aud=None))),
+    ("I7 iss accounts.google.com", lambda: sign(claims(iss="https://accounts.google.com"))),
+    ("I7 iss missing", lambda: sign(claims(iss=None))),
+    ("sub missing", lambda: sign(claims(sub=None))),
+    ("email missing", lambda: sign(claims(email=None))),
+    ("email empty", lambda: sign(claims(email=""))),
+    ("sub of 256 characters", lambda: sign(claims(sub="s" * 256))),
+    ("sub only spaces", lambda: sign(claims(sub="   "))),
+    ("email of 255 characters", lambda: sign(claims(email="e" * 243 + "@example.com"))),
+    ("email not a string", lambda: sign(claims(email=["alice@example.com"]))),
+    ("I8 alg none", lambda: raw_token({"alg": "none", "kid": KID}, claims())),
+    ("I8 alg None", lambda: raw_token({"alg": "None", "kid": KID}, claims())),
+    ("I8 alg NONE", lambda: raw_token({"alg": "NONE", "kid": KID}, claims())),
+    ("I8 empty signature", lambda: sign().rsplit(".", 1)[0] + "."),
+    ("I8 alg none with a signature", lambda: raw_token({"alg": "none", "kid": KID}, claims(), b"x")),
+    ("I9 HS256 keyed with the public PEM", hs256_with_public_pem),
+    ("I10 RS256 attacker key", lambda: sign(key=ATTACKER_RSA, alg="RS256")),
+    ("I10 ES384 attacker key", lambda: sign(key=ATTACKER_P384, alg="ES384")),
+    ("I10 ES512 attacker key", lambda: sign(key=ATTACKER_P521, alg="ES512")),
+    ("alg ES256 in lower case", lambda: raw_token({"alg": "es256", "kid": KID}, claims(), b"x" * 64)),
+    ("I11 payload edited after signing", tampered),
+    ("I12 right kid, other key", lambda: sign(key=OTHER_P256)),
+    ("I13 unknown kid", lambda: sign(kid="unknown-kid")),
+    ("I13 kid ../../dev/null", lambda: sign(kid="../../dev/null")),
+    ("I13 kid ' OR 1=1--", lambda: sign(kid="' OR 1=1--")),
+    ("I13 kid of 10 000 characters", lambda: sign(kid="k" * 10_000)),
+    ("kid missing", lambda: sign(kid=None)),
+    ("kid not a string", lambda: raw_token({"alg": "ES256", "kid": [KID]}, claims(), b"x" * 64)),
+    ("I14 embedded jwk of the attacker key", lambda: sign(
+        key=OTHER_P256, jwk=jwk_of(OTHER_P256, KID, "ES256"))),
+    ("I18 two header values joined by a comma", lambda: sign() + "," + sign()),
+    ("I19 non-ASCII value", lambda: sign() + "é"),
+    ("I19 1 MB value", lambda: "a" * 1_000_000),
+    ("I19 two segments", lambda: ".".join(sign().split(".")[:2])),
+    ("I19 bad base64 header", lambda: "!!!." + sign().split(".", 1)[1]),
+    ("I19 header segment not JSON", lambda: b64u(b"not json") + "." + sign().split(".", 1)[1]),
+    ("empty value", lambda: ""),
+    ("I20 a Google OAuth ID token (RS256, accounts.google.com)", lambda: sign(
+        claims(iss="https://accounts.google.com", aud="client-id.apps.googleusercontent.com"),
+        key=ATTACKER_RSA, alg="RS256")),
+]
+
+
+@pytest.mark.parametrize("make_token", [case[1] for case in ACCEPTED], ids=[case[0] for case in ACCEPTED])
+def test_accepted_assertions_greet_the_verified_email(proxy_on, make_token):
+    response = hello(make_token())
+    assert response.status_code == 200, response.content
+    assert response.json() == {"message": "Hello alice@example.com"}
+
+
+@pytest.mark.parametrize("make_token", [case[1] for case in REJECTED], ids=[case[0] for case in REJECTED])
+def test_rejected_assertions_are_401_and_create_no_user(proxy_on, make_token):
+    response = hello(make_token())
+    assert_unauthorized(response)
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert not User.objects.exists()
+
+
+def test_i1_html_page_says_hello_with_the_email(proxy_on):
+    response = APIClient().get("/hello", HTTP_ACCEPT="text/html", **{HEADER: sign()})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Hello alice@example.com" in response.content
+
+
+def test_i14_jku_and_x5u_listener_sees_no_request(proxy_on):
+    attacker_jwks = jwks((OTHER_P256, KID, "ES256"))
+    proxy_on.serve(attacker_jwks, path="/attacker")
+    token = sign(key=OTHER_P256, jku=proxy_on.url("/attacker"), x5u=proxy_on.url("/attacker"))
+    assert_unauthorized(hello(token))
+    assert proxy_on.hits["/attacker"] == 0
+    assert proxy_on.hits["/jwks"] == 1
+
+
+def test_i13_hostile_kids_cause_at_most_one_refetch(proxy_on, clock):
+    assert hello(sign()).status_code == 200
+    assert proxy_on.hits["/jwks"] == 1
+    for n in range(20):
+        assert_unauthorized(hello(sign(kid=f"random-{n}")))
+    assert proxy_on.hits["/jwks"] == 2
+    clock.advance(61)
+    assert_unauthorized(hello(sign(kid="random-after-a-minute")))
+    assert proxy_on.hits["/jwks"] == 3
+
+
+def test_keys_are_cached_and_refetched_when_the_cache_expires(proxy_on, clock):
+    for _ in range(3):
+        assert hello(sign()).status_code == 200
+    assert proxy_on.hits["/jwks"] == 1
+    clock.advance(3600)
+    assert hello(sign()).status_code == 200
+    assert proxy_on.hits["/jwks"] == 2
+
+
+def test_i15_forged_plain_headers_without_assertion_are_not_an_identity(proxy_on):
+    response = hello(
+        HTTP_X_GOOG_AUTHENTICATED_USER_EMAIL="accounts.google.com:admin@example.com",
+        HTTP_X_GOOG_AUTHENTICATED_USER_ID="accounts.google.com:1",
+        HTTP_CF_ACCESS_AUTHENTICATED_USER_EMAIL="admin@example.com",
+        HTTP_X_FORWARDED_EMAIL="admin@example.com",
+        HTTP_X_FORWARDED_USER="admin",
+    )
+    assert response.status_code == 403
+    assert response.json() == NO_TOKEN
+    assert b"admin@example.com" not in response.content
+
+
+def test_i16_plain_header_naming_bob_never_wins_over_the_assertion(proxy_on):
+    response = hello(
+        sign(),
+        HTTP_X_GOOG_AUTHENTICATED_USER_EMAIL="accounts.google.com:bob@example.com",
+        HTTP_X_GOOG_AUTHENTICATED_USER_ID="accounts.google.com:2000",
+    )
+    assert response.json() == {"message": "Hello alice@example.com"}
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@example.com"]
+
+
+def test_i17_forged_script_email_is_never_reflected(proxy_on):
+    response = APIClient().get(
+        "/hello", HTTP_ACCEPT="text/html",
+        HTTP_X_GOOG_AUTHENTICATED_USER_EMAIL="accounts.google.com:<script>alert(1)</script>@x.com",
+    )
+    assert response.status_code == 403
+    assert b"<script>" not in response.content
+
+
+def test_i17_verified_script_email_is_escaped_in_the_page(proxy_on):
+    email = "<script>alert(1)</script>@example.com"
+    response = APIClient().get("/hello", HTTP_ACCEPT="text/html", **{HEADER: sign(claims(email=email))})
+    assert response.status_code == 200
+    assert b"<script>" not in response.content
+    assert b"Hello &lt;script&gt;alert(1)&lt;/script&gt;@example.com" in response.content
+
+
+def test_i20_own_access_token_in_the_assertion_header_is_refused(proxy_on, alice, token_for):
+    assert_unauthorized(hello(token_for(alice)))
+
+
+@pytest.mark.parametrize("header", ["HTTP_AUTHORIZATION", "HTTP_X_ACCESS_TOKEN"])
+def test_i21_assertion_as_own_token_is_refused(proxy_on, header):
+    token = sign()
+    value = f"Bearer {token}" if header == "HTTP_AUTHORIZATION" else token
+    assert_unauthorized(hello(**{header: value}))
+    assert proxy_on.hits["/jwks"] == 0
+
+
+def test_invalid_assertion_never_falls_back_to_a_valid_own_token(proxy_on, alice, token_for):
+    response = hello(sign(key=OTHER_P256), HTTP_AUTHORIZATION=f"Bearer {token_for(alice)}")
+    assert_unauthorized(response)
+
+
+def test_valid_assertion_wins_over_an_own_token_for_someone_else(proxy_on, make_user, token_for):
+    bob = make_user("bob")
+    response = hello(sign(), HTTP_AUTHORIZATION=f"Bearer {token_for(bob)}")
+    assert response.json() == {"message": "Hello alice@example.com"}
+
+
+@pytest.mark.django_db
+def test_i22_proxy_off_ignores_the_assertion_and_the_plain_headers(key_server):
+    with override_settings(PROXY_AUTH_PROFILE=None):
+        response = hello(sign(), HTTP_X_GOOG_AUTHENTICATED_USER_EMAIL="accounts.google.com:a@b.c")
+    assert response.status_code == 403
+    assert response.json() == NO_TOKEN
+    assert key_server.hits["/jwks"] == 0
+
+
+@pytest.mark.django_db
+def test_i22_proxy_off_keeps_own_tokens_working(alice, token_for):
+    with override_settings(PROXY_AUTH_PROFILE=None):
+        response = hello(sign(), HTTP_AUTHORIZATION=f"Bearer {token_for(alice)}")
+    assert response.json() == {"message": "Hello alice@example.com"}
+
+
+def test_i23_rotated_key_set_is_fetched_once_then_accepted(proxy_on):
+    assert hello(sign()).status_code == 200
+    new_key = ec.generate_private_key(ec.SECP256R1())
+    proxy_on.serve(jwks((IAP_KEY, KID, "ES256"), (new_key, "new-kid", "ES256")))
+    for _ in range(3):
+        assert hello(sign(key=new_key, kid="new-kid")).status_code == 200
+    assert proxy_on.hits["/jwks"] == 2
+
+
+def closed_port_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/jwks"
+
+
+BROKEN_ENDPOINTS = [
+    ("500", lambda server: server.serve({"keys": []}, status=500)),
+    ("not JSON", lambda server: server.serve(b"<html>oops</html>")),
+    ("JSON but not a key set", lambda server: server.serve({"hello": "world"})),
+    ("no usable keys", lambda server: server.serve({"keys": [{"kty": "nope", "kid": KID}]})),
+    ("larger than the cap", lambda server: server.serve({"keys": [], "pad": "x" * 70_000})),
+    ("a redirect", lambda server: server.serve(b"", status=302)),
+]
+
+
+@pytest.mark.parametrize("break_it", [c[1] for c in BROKEN_ENDPOINTS], ids=[c[0] for c in BROKEN_ENDPOINTS])
+def test_i24_broken_key_endpoint_fails_closed(proxy_on, break_it):
+    break_it(proxy_on)
+    assert_unauthorized(hello(sign()))
+    assert proxy_on.hits["/jwks"] == 1
+
+
+@pytest.mark.django_db
+def test_i24_unreachable_key_endpoint_fails_closed():
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(closed_port_url())):
+        assert_unauthorized(hello(sign()))
+
+
+def test_i24_slow_key_endpoint_fails_within_the_timeout(proxy_on):
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(proxy_on.url("/slow"), jwks_timeout=1)):
+        proxy_on.serve(IAP_JWKS, path="/slow", delay=3)
+        started = time.monotonic()
+        assert_unauthorized(hello(sign()))
+        assert time.monotonic() - started < 2.5
+
+
+def test_i24_key_endpoint_dripping_bytes_fails_within_the_timeout(proxy_on):
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(proxy_on.url("/jwks"), jwks_timeout=1)):
+        proxy_on.drip_bytes, proxy_on.drip_seconds = 20, 0.2  # ~4 s for the whole key set
+        started = time.monotonic()
+        assert_unauthorized(hello(sign()))
+        assert time.monotonic() - started < 1.8
+
+
+def test_loopback_key_url_is_never_fetched_through_a_proxy(proxy_on, monkeypatch):
+    monkeypatch.setenv("http_proxy", closed_port_url().removesuffix("/jwks"))
+    monkeypatch.setenv("no_proxy", "")
+    assert hello(sign()).status_code == 200
+
+
+def test_i24_failed_fetch_is_retried_after_a_backoff_not_per_request(proxy_on, clock):
+    proxy_on.serve({"keys": []}, status=500)
+    for _ in range(3):
+        assert_unauthorized(hello(sign()))
+    assert proxy_on.hits["/jwks"] == 1
+    proxy_on.serve(IAP_JWKS)
+    clock.advance(keysets.FAILURE_BACKOFF)
+    assert hello(sign()).status_code == 200
+    assert proxy_on.hits["/jwks"] == 2
+
+
+def test_failed_refetch_for_an_unknown_kid_keeps_the_fresh_keys(proxy_on):
+    assert hello(sign()).status_code == 200
+    proxy_on.serve({"keys": []}, status=500)
+    assert_unauthorized(hello(sign(kid="unknown")))
+    assert hello(sign()).status_code == 200
+    assert proxy_on.hits["/jwks"] == 2
+
+
+def test_keys_from_a_file_url(tmp_path, db):
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(IAP_JWKS))
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(path.as_uri())):
+        assert hello(sign()).status_code == 200
+
+
+def test_i25_requests_without_assertion_still_reach_public_and_token_paths(proxy_on, alice, token_for):
+    assert APIClient().get("/api/test/all").status_code == 200
+    response = APIClient().get("/api/test/user", HTTP_AUTHORIZATION=f"Bearer {token_for(alice)}")
+    assert response.status_code == 200
+    assert proxy_on.hits["/jwks"] == 0
+
+
+# --- Mapping verified identities to local users -----------------------------------------------
+
+
+def test_first_sight_creates_a_user_with_role_user_and_an_unusable_password(proxy_on):
+    assert hello(sign()).status_code == 200
+    user = User.objects.get()
+    assert user.email == "alice@example.com"
+    assert user.username == "alice@example.com"
+    assert user.role_names == {Role.USER}
+    assert not user.has_usable_password()
+    identity = ExternalIdentity.objects.get()
+    assert (identity.provider, identity.subject, identity.user) == (profiles.IAP_ISSUER, ALICE_SUB, user)
+
+
+def test_the_subject_not_the_email_identifies_the_user(proxy_on):
+    hello(sign())
+    response = hello(sign(claims(email="alice.renamed@example.com")))
+    assert response.json() == {"message": "Hello alice.renamed@example.com"}
+    assert User.objects.count() == 1
+    assert ExternalIdentity.objects.count() == 1
+
+
+def test_subjects_differing_in_case_are_different_identities(proxy_on):
+    hello(sign(claims(sub="accounts.google.com:abc", email="a1@example.com")))
+    hello(sign(claims(sub="accounts.google.com:ABC", email="a2@example.com")))
+    assert ExternalIdentity.objects.count() == 2
+
+
+@pytest.mark.parametrize("local_email", ["alice@example.com", "ALICE@Example.COM"])
+def test_email_of_a_local_account_is_not_linked_silently(proxy_on, make_user, local_email):
+    local = make_user("alice", email=local_email)
+    assert_unauthorized(hello(sign()))
+    assert User.objects.get() == local
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_admin_linked_identity_signs_in_as_the_local_account(proxy_on, alice):
+    ExternalIdentity.objects.create(provider=profiles.IAP_ISSUER, subject=ALICE_SUB, user=alice)
+    assert hello(sign()).status_code == 200
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "taken, email, expected",
+    [
+        ("alice@example.com", "alice@example.com", "alice@example.com-2"),
+        ("ALICE@EXAMPLE.COM", "alice@example.com", "alice@example.com-2"),
+        ("o_brien_x@example.com", "o'brien!x@example.com", "o_brien_x@example.com-2"),
+        (None, "o'brien!x@example.com", "o_brien_x@example.com"),
+    ],
+)
+def test_username_is_the_email_made_valid_and_unique(proxy_on, make_user, taken, email, expected):
+    if taken:
+        make_user(taken, email="someone.else@example.com")
+    assert hello(sign(claims(email=email))).status_code == 200
+    assert User.objects.get(email=email).username == expected
+
+
+def test_no_free_username_is_refused(proxy_on, make_user):
+    make_user("alice@example.com", email="someone@example.com")
+    for n in range(2, 21):
+        make_user(f"alice@example.com-{n}", email=f"someone{n}@example.com")
+    assert_unauthorized(hello(sign()))
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_inactive_linked_user_is_refused(proxy_on):
+    hello(sign())
+    User.objects.update(is_active=False)
+    assert_unauthorized(hello(sign()))
+
+
+def test_proxy_user_roles_come_from_the_database(proxy_on):
+    headers = {HEADER: sign()}
+    assert APIClient().get("/api/test/user", **headers).content == b"User Content."
+    response = APIClient().get("/api/test/mod", **headers)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Require Moderator Role!"}
+    User.objects.get().roles.add(Role.objects.get(name=Role.MODERATOR))
+    assert APIClient().get("/api/test/mod", **{HEADER: sign()}).content == b"Moderator Content."
+
+
+def test_signout_with_a_proxy_identity_answers_200(proxy_on):
+    response = APIClient().post("/api/auth/signout", {}, format="json", **{HEADER: sign()})
+    assert response.status_code == 200
+
+
+def test_known_identity_costs_one_query(proxy_on, django_assert_num_queries):
+    hello(sign())
+    token = sign()
+    with django_assert_num_queries(1):
+        assert APIClient().get("/api/test/user", **{HEADER: token}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_first_requests_create_one_user(key_server):
+    token = sign()
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(key_server.url("/jwks"))):
+        hello(sign(claims(sub="warm-up", email="warm@example.com")))  # fetch the keys once
+
+        def first_request(_):
+            try:
+                return hello(token).status_code
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(first_request, range(6)))
+    assert statuses == [200] * 6
+    assert ExternalIdentity.objects.filter(subject=ALICE_SUB).count() == 1
+    assert User.objects.filter(email="alice@example.com").count() == 1
+
+
+# --- Other profiles -------------------------------------------------------------------------------
+
+CF_TEAM = "https://example-team.cloudflareaccess.com"
+CF_TAG = "a" * 64
+
+
+def cloudflare_token(**over):
+    now = int(time.time())
+    payload = {"iss": CF_TEAM, "aud": [CF_TAG], "iat": now, "nbf": now, "exp": now + 86400,
+               "sub": "7335d417-61da-459d-899c-0a01c76a2f94", "email": "carol@example.com",
+               "type": "app", "country": "DE", **over}
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, CF_KEY, algorithm="RS256",
+                      headers={"kid": "cf-kid"})
+
+
+@pytest.fixture
+def cloudflare_on(key_server, db):
+    key_server.serve(jwks((CF_KEY, "cf-kid", "RS256")), path="/cdn-cgi/access/certs")
+    issuer = key_server.url("")
+    profile = profiles.resolve("cloudflare", audience=CF_TAG, issuer=issuer)
+    with override_settings(PROXY_AUTH_PROFILE=profile):
+        yield issuer
+
+
+@pytest.mark.parametrize(
+    "over, status",
+    [
+        ({}, 200),
+        ({"aud": CF_TAG}, 200),
+        ({"aud": ["other-app", CF_TAG]}, 200),
+        ({"aud": ["other-app"]}, 401),
+        ({"iss": "https://other-team.cloudflareaccess.com"}, 401),
+        ({"email": None}, 401),  # a service token: no email, not a user
+        ({"nbf": int(time.time()) + 120}, 401),
+    ],
+)
+def test_cloudflare_access_profile(cloudflare_on, over, status):
+    if "iss" not in over:
+        over = {"iss": cloudflare_on, **over}
+    response = hello(HTTP_CF_ACCESS_JWT_ASSERTION=cloudflare_token(**over))
+    assert response.status_code == status, response.content
+    if status == 200:
+        assert response.json() == {"message": "Hello carol@example.com"}
+
+
+def test_cloudflare_assertion_in_the_iap_header_is_ignored(cloudflare_on):
+    response = hello(cloudflare_token(iss=cloudflare_on))
+    assert response.status_code == 403
+
+
+def test_generic_profile_with_its_own_header_and_claim_names(key_server, db):
+    key_server.serve(jwks((IAP_KEY, KID, "ES256")))
+    profile = profiles.resolve(
+        "generic", audience="app.example.com", header="X-Pomerium-Jwt-Assertion",
+        jwks_url=key_server.url("/jwks"), issuer="authenticate.example.com",
+        algorithms=["ES256"], subject_claim="user", email_claim="mail",
+    )
+    payload = {"iss": "authenticate.example.com", "aud": "app.example.com", "iat": now(),
+               "exp": now() + 300, "user": "u-1", "mail": "dave@example.com"}
+    with override_settings(PROXY_AUTH_PROFILE=profile):
+        response = hello(HTTP_X_POMERIUM_JWT_ASSERTION=sign(payload))
+        missing_claim = hello(HTTP_X_POMERIUM_JWT_ASSERTION=sign({**payload, "mail": None}))
+    assert response.json() == {"message": "Hello dave@example.com"}
+    assert ExternalIdentity.objects.get().subject == "u-1"
+    assert_unauthorized(missing_claim)
+
+
+# --- Plain Django views -------------------------------------------------------------------------
+
+
+@proxy_authenticated
+def whoami(request):
+    return JsonResponse({"user": getattr(request.user, "email", None)})
+
+
+@pytest.mark.parametrize(
+    "make_headers, status, body",
+    [
+        (lambda: {HEADER: sign()}, 200, {"user": "alice@example.com"}),
+        (lambda: {HEADER: sign(key=OTHER_P256)}, 401, UNAUTHORIZED),
+        (lambda: {}, 200, {"user": None}),
+    ],
+    ids=["valid", "invalid", "absent"],
+)
+def test_plain_django_view_decorator(proxy_on, make_headers, status, body):
+    request = RequestFactory().get("/whoami", **make_headers())
+    request.user = AnonymousUser()
+    response = whoami(request)
+    assert response.status_code == status
+    assert json.loads(response.content) == body
+
+
+# --- Configuration --------------------------------------------------------------------------------
+
+
+def test_presets():
+    iap = profiles.resolve("iap", audience=AUD)
+    assert (iap.header, iap.algorithms, iap.jwks_url, iap.issuer, iap.max_lifetime) == (
+        "X-Goog-Iap-Jwt-Assertion", ("ES256",), profiles.IAP_JWKS_URL, profiles.IAP_ISSUER, 660)
+    cf = profiles.resolve("cloudflare", audience=CF_TAG, issuer=CF_TEAM + "/")
+    assert (cf.header, cf.algorithms, cf.jwks_url, cf.issuer, cf.audience_in_list) == (
+        "Cf-Access-Jwt-Assertion", ("RS256",), CF_TEAM + "/cdn-cgi/access/certs", CF_TEAM, True)
+
+
+GENERIC = {"header": "X-Proxy-Jwt", "jwks_url": "https://proxy.example.com/jwks.json",
+           "issuer": "https://proxy.example.com", "algorithms": ["ES256"]}
+
+
+@pytest.mark.parametrize(
+    "name, values, message",
+    [
+        ("iap", {"audience": ""}, "PROXY_AUTH_AUDIENCE is required"),
+        ("cloudflare", {"audience": CF_TAG}, "PROXY_AUTH_ISSUER is required"),
+        ("okta", {"audience": AUD}, "PROXY_AUTH must be off"),
+        ("iap", {"audience": AUD, "jwks_url": "http://keys.example.com/jwks"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "http://10.0.0.1/jwks"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "ftp://127.0.0.1/jwks"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "file://keys.example.com/jwks.json"}, "https://"),
+        ("iap", {"audience": AUD, "jwks_url": "https:///jwks"}, "https://"),
+        ("iap", {"audience": AUD, "header": "X_Goog_Iap"}, "PROXY_AUTH_HEADER must be"),
+        ("generic", {**GENERIC, "audience": AUD, "header": ""}, "PROXY_AUTH_HEADER is required"),
+        ("generic", {**GENERIC, "audience": AUD, "issuer": ""}, "PROXY_AUTH_ISSUER is required"),
+        ("generic", {**GENERIC, "audience": AUD, "jwks_url": ""}, "PROXY_AUTH_JWKS_URL is required"),
+        ("generic", {**GENERIC, "audience": AUD, "algorithms": []}, "PROXY_AUTH_ALGORITHMS is required"),
+        ("generic", {**GENERIC, "audience": AUD, "algorithms": ["HS256"]}, "'HS256' is not one of"),
+        ("generic", {**GENERIC, "audience": AUD, "algorithms": ["none"]}, "'none' is not one of"),
+        ("generic", {**GENERIC, "audience": AUD, "algorithms": ["ES256", "RS256"]}, "one key type"),
+    ],
+)
+def test_incomplete_or_unsafe_profiles_are_refused(name, values, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        profiles.resolve(name, **values)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8400/jwks", "http://[::1]/jwks", "http://localhost/k",
+                                 "file:///etc/authsite/jwks.json", "https://keys.example.com/jwks"])
+def test_allowed_key_urls(url):
+    assert profiles.resolve("iap", audience=AUD, jwks_url=url).jwks_url == url
+
+
+# --- Through a real HTTP server ---------------------------------------------------------------
+
+
+def raw_get(base_url, headers):
+    """GET /hello with ``headers`` (a list of pairs: duplicates allowed); (status, JSON body)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("GET", "/hello")
+    for name, value in [("Accept", "application/json"), *headers]:
+        conn.putheader(name, value)
+    conn.endheaders()
+    response = conn.getresponse()
+    status, body = response.status, json.loads(response.read())
+    conn.close()
+    return status, body
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_i18_duplicate_and_underscore_headers_through_django_server(live_server, key_server):
+    token = sign()
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(key_server.url("/jwks"))):
+        once = raw_get(live_server.url, [("X-Goog-Iap-Jwt-Assertion", token)])
+        twice = raw_get(live_server.url, [("X-Goog-Iap-Jwt-Assertion", token)] * 2)
+        underscore = raw_get(live_server.url, [("X_Goog_Iap_Jwt_Assertion", token)])
+    assert once == (200, {"message": "Hello alice@example.com"})
+    assert twice == (401, UNAUTHORIZED)
+    assert underscore == (403, NO_TOKEN)
+
+
+def test_admin_lists_and_links_external_identities(client, make_user, alice):
+    make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(User.objects.get(username="root"))
+    response = client.post("/admin/proxyauth/externalidentity/add/",
+                           {"provider": profiles.IAP_ISSUER, "subject": ALICE_SUB, "user": alice.pk})
+    assert response.status_code == 302
+    assert ExternalIdentity.objects.get().user == alice
+    response = client.get("/admin/proxyauth/externalidentity/?q=alice")
+    assert response.status_code == 200
+    assert ALICE_SUB.encode() in response.content

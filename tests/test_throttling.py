@@ -1,0 +1,325 @@
+"""
+Throttling: sign-in per client address and per account (failures), sign-up and refresh per client
+address; counters in the shared cache (the database table, or Redis with REDIS_URL); 429
+{"message": ...} with Retry-After; THROTTLE_ENABLED=0 turns it off; TRUSTED_PROXY_COUNT decides
+which X-Forwarded-For entry is the client.
+"""
+
+import logging
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
+
+from accounts.models import Session
+from accounts.throttling import FailedSigninThrottle, RateThrottle
+from tests.conftest import PASSWORD, concurrently
+
+HOUR = 3600
+REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_PREFIX = "authsite-test-i3"
+
+DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
+
+
+CACHE_BACKENDS = {
+    "database": django_settings.DATABASE_CACHE,
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+    },
+}
+
+
+@pytest.fixture(params=sorted(CACHE_BACKENDS))
+def shared_cache(request, settings):
+    """Each throttling test runs against the database cache and against Redis (db 3)."""
+    settings.CACHES = {"default": CACHE_BACKENDS[request.param]}
+    cache.clear()  # Redis: FLUSHDB on db 3 only
+    yield request.param
+    cache.clear()
+
+
+@pytest.fixture
+def rates(settings, shared_cache):
+    def set_rates(**scopes):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**DEFAULT_RATES, **scopes},
+        }
+
+    set_rates()
+    return set_rates
+
+
+def signin(api, username="alice", password=PASSWORD, ip="192.0.2.1", **headers):
+    return api.post(
+        "/api/auth/signin",
+        {"username": username, "password": password},
+        format="json",
+        REMOTE_ADDR=ip,
+        **headers,
+    )
+
+
+def assert_throttled(response, period=60):
+    assert response.status_code == 429
+    body = response.json()
+    assert set(body) == {"message"}
+    assert body["message"].startswith("Request was throttled.")
+    # The sliding-window estimate can hold a client back for up to two periods.
+    assert 1 <= int(response["Retry-After"]) <= 2 * period
+
+
+def test_signin_is_throttled_per_client_address(api, alice, rates):
+    rates(signin_ip="3/min")
+    for _ in range(3):
+        assert signin(api).status_code == 200
+    assert_throttled(signin(api))
+    assert_throttled(signin(api, password="wrong"))
+    assert signin(api, ip="192.0.2.2").status_code == 200  # another client: its own bucket
+
+
+def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    rates(signin_ip="2/min")
+    for n in range(2):
+        assert signin(api, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code == 200
+    assert_throttled(signin(api, HTTP_X_FORWARDED_FOR="198.51.100.77"))
+
+
+def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, alice, rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    rates(signin_ip="2/min")
+    proxy = "10.0.0.1"
+    # The client forges leading entries; the proxy appends the address it saw (203.0.113.9).
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        response = signin(api, ip=proxy, HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.9")
+        assert response.status_code == 200
+    assert_throttled(signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.9"))
+    # Another client behind the same proxy has its own bucket.
+    assert signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, rates):
+    rates(signin_user="3/hour")
+    for n in range(3):
+        response = signin(api, password="wrong", ip=f"192.0.2.{n}")
+        assert response.status_code == 401
+    # The account is now locked for guessing from anywhere, under any spelling of its name.
+    assert_throttled(signin(api, ip="192.0.2.50"), HOUR)
+    assert_throttled(signin(api, username="ALICE", password="wrong", ip="192.0.2.51"), HOUR)
+    # Other accounts are not affected.
+    assert signin(api, username="bob", password="wrong", ip="192.0.2.52").status_code == 401
+
+
+def test_unknown_usernames_are_throttled_like_known_ones(api, db, rates):
+    rates(signin_user="2/hour")
+    for _ in range(2):
+        assert signin(api, username="nobody").status_code == 401
+    assert_throttled(signin(api, username="nobody"), HOUR)
+
+
+def test_successful_signins_do_not_count_against_the_account(api, alice, rates):
+    rates(signin_user="2/hour")
+    for n in range(5):
+        assert signin(api, ip=f"192.0.2.{n}").status_code == 200
+
+
+def test_failed_password_changes_count_against_the_account(api, alice, rates, token_for):
+    rates(signin_user="2/hour")
+    token = token_for(alice)
+    for _ in range(2):
+        response = api.post(
+            "/api/auth/password",
+            {"oldPassword": "wrong", "newPassword": "brand new horse 99"},
+            format="json",
+            HTTP_X_ACCESS_TOKEN=token,
+        )
+        assert response.status_code == 400
+    response = api.post(
+        "/api/auth/password",
+        {"oldPassword": PASSWORD, "newPassword": "brand new horse 99"},
+        format="json",
+        HTTP_X_ACCESS_TOKEN=token,
+    )
+    assert_throttled(response, HOUR)
+    assert_throttled(signin(api), HOUR)
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+def test_signup_is_throttled_per_client_address(api, db, rates):
+    rates(signup_ip="2/min")
+    for n in range(2):
+        response = api.post(
+            "/api/auth/signup",
+            {"username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD},
+            format="json",
+        )
+        assert response.status_code == 200
+    response = api.post(
+        "/api/auth/signup",
+        {"username": "user9", "email": "user9@example.com", "password": PASSWORD},
+        format="json",
+    )
+    assert_throttled(response)
+
+
+def test_refresh_is_throttled_per_client_address(api, alice, rates):
+    rates(refresh_ip="2/min")
+    _, refresh_token = Session.objects.start(alice)
+    for _ in range(2):
+        response = api.post("/api/auth/refreshtoken", {"refreshToken": refresh_token}, format="json")
+        assert response.status_code == 200
+    response = api.post("/api/auth/refreshtoken", {"refreshToken": refresh_token}, format="json")
+    assert_throttled(response)
+
+
+def test_throttle_enabled_0_turns_throttling_off(api, alice, rates, settings):
+    settings.THROTTLE_ENABLED = False
+    rates(signin_ip="1/min", signin_user="1/hour")
+    for _ in range(3):
+        assert signin(api, password="wrong").status_code == 401
+    assert signin(api).status_code == 200
+
+
+def test_throttled_requests_are_logged_without_secrets(api, alice, rates, caplog):
+    rates(signin_ip="1/min")
+    signin(api)
+    with caplog.at_level(logging.WARNING, logger="authsite.security"):
+        assert_throttled(signin(api, password="s3cret-guess"))
+    messages = [record.getMessage() for record in caplog.records if record.name == "authsite.security"]
+    assert any('"event": "throttled"' in m and '"scope": "signin_ip"' in m for m in messages)
+    assert not any("s3cret-guess" in m for m in messages)
+
+
+def test_the_counters_live_in_the_shared_cache(api, alice, rates, shared_cache):
+    """The counters are in the database table or in Redis, where every server process sees them."""
+    rates(signin_ip="5/min")
+    signin(api)
+    if shared_cache == "redis":
+        keys = redis.Redis.from_url(REDIS_URL).keys(f"{REDIS_PREFIX}:*throttle_signin_ip_192.0.2.1:*")
+        assert len(keys) == 1
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM authsite_cache")
+            keys = [row[0] for row in cursor.fetchall()]
+        assert any("throttle_signin_ip_192.0.2.1:" in key for key in keys)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migrate_creates_the_cache_table(settings):
+    """A fresh `migrate` (./dev serve, deployments) leaves the database cache usable."""
+    settings.CACHES = {"default": django_settings.DATABASE_CACHE}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS authsite_cache")
+    assert "authsite_cache" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)
+    assert "authsite_cache" in connection.introspection.table_names()
+    cache.set("probe", 1)
+    assert cache.get("probe") == 1
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock, set by hand: ``clock.now = ...``."""
+
+    class Clock:
+        now = 1_800_000_000.0  # a multiple of 60 and 3600: window boundaries are easy to read
+
+    monkeypatch.setattr(RateThrottle, "timer", staticmethod(lambda: Clock.now))
+    return Clock
+
+
+def test_retry_after_is_when_the_next_request_passes(api, alice, rates, clock):
+    rates(signin_ip="3/min")
+    clock.now += 30
+    for _ in range(3):
+        assert signin(api).status_code == 200
+    refused = signin(api)
+    assert_throttled(refused)
+    wait = int(refused["Retry-After"])
+    clock.now += wait - 1
+    assert signin(api).status_code == 429
+    clock.now += 1
+    assert signin(api).status_code == 200
+
+
+def test_the_window_slides(api, alice, rates, clock):
+    rates(signin_ip="4/min")
+    for _ in range(4):
+        assert signin(api).status_code == 200
+    clock.now += 60 + 30  # half of the previous window still counts: 2 of 4
+    assert signin(api).status_code == 200
+    assert signin(api).status_code == 200
+    assert signin(api).status_code == 429
+    clock.now += 120  # both busy windows are out of reach
+    for _ in range(4):
+        assert signin(api).status_code == 200
+
+
+def test_a_refused_request_counts_nowhere(api, alice, rates):
+    rates(signin_ip="2/min", signin_user="3/hour")
+    for _ in range(2):
+        assert signin(api, password="wrong").status_code == 401
+    for _ in range(3):
+        assert_throttled(signin(api, password="wrong"))  # refused per address: no guess made
+    # From elsewhere, the account still has its third guess.
+    assert signin(api, password="wrong", ip="192.0.2.99").status_code == 401
+    assert_throttled(signin(api, password="wrong", ip="192.0.2.98"), HOUR)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("scope, rate, username", [("signin_ip", "5/min", "alice"), ("signin_user", "5/hour", "alice")])
+def test_a_burst_of_concurrent_requests_is_cut_at_the_limit(alice, rates, scope, rate, username):
+    """16 simultaneous wrong guesses against a limit of 5: exactly 5 are let through."""
+    rates(**{scope: rate})
+
+    def guess(n):
+        ip = "192.0.2.1" if scope == "signin_ip" else f"192.0.2.{n}"
+        return signin(APIClient(), username=username, password="wrong", ip=ip).status_code
+
+    statuses = concurrently(16, guess)
+    assert sorted(statuses) == [401] * 5 + [429] * 11
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_shared_cache_increments_atomically(shared_cache):
+    cache.set("counter", 0, 60)
+
+    def bump(_):
+        for _ in range(10):
+            cache.incr("counter")
+
+    concurrently(8, bump)
+    assert cache.get("counter") == 80
+    with pytest.raises(ValueError):
+        cache.incr("no-such-counter")
+
+
+def test_many_other_keys_do_not_cull_the_counters(api, alice, rates, shared_cache):
+    """Django's database cache culls beyond MAX_ENTRIES; authsite's holds a million."""
+    rates(signin_user="2/hour")
+    for _ in range(2):
+        assert signin(api, password="wrong").status_code == 401
+    cache.set_many({f"~filler-{n}": n for n in range(400)}, 3600)  # sorted after the counters
+    assert_throttled(signin(api, password="wrong"), HOUR)
+
+
+def test_a_refund_after_its_window_ended_gives_no_credit(db, rates, clock):
+    rates(signin_user="2/min")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+    counted = FailedSigninThrottle(username="alice")
+    assert counted.allow_request(request, None)
+    clock.now += 60  # the sign-in took long: its window is over when the password turns out right
+    refunded = FailedSigninThrottle(username="alice")
+    refunded.refund(request)
+    assert cache.get(refunded.window_key(refunded.window)) is None  # no -1 credit in the new one
+    assert cache.get(counted.window_key(counted.window)) == 1
