@@ -2,7 +2,7 @@
 The four boards, each answering ``text/plain; charset=utf-8`` with its bare text; and ``/hello``.
 """
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -61,12 +61,15 @@ class AdminBoard(BoardView):
 
 
 class HTMLUnlessJSONNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation among HTML and JSON; an ``Accept`` that matches neither gets HTML."""
+    """
+    DRF's negotiation among HTML and JSON; an ``Accept`` (or ``?format=``) that matches neither
+    gets HTML.
+    """
 
     def select_renderer(self, request, renderers, format_suffix=None):
         try:
             return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
+        except (NotAcceptable, Http404):  # Http404: a ``?format=`` that no renderer has
             return renderers[0], renderers[0].media_type
 
 

@@ -36,6 +36,14 @@ def test_hello_negotiates_html_or_json(api, alice, token_for, accept, content_ty
         assert b"<h1>Hello alice@example.com</h1>" in response.content
 
 
+@pytest.mark.parametrize("fmt,content_type", [("json", JSON), ("html", HTML), ("AAA", HTML)])
+def test_hello_format_query_parameter(api, alice, token_for, fmt, content_type):
+    """``?format=`` picks the renderer; one that no renderer has gets HTML, not a 404 (schemathesis)."""
+    response = api.get("/hello", {"format": fmt}, HTTP_X_ACCESS_TOKEN=token_for(alice))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
+
+
 @pytest.mark.parametrize("path", ["/hello", "/hello/"])
 def test_hello_with_x_access_token_and_trailing_slash(api, alice, token_for, path):
     response = api.get(path, HTTP_X_ACCESS_TOKEN=token_for(alice), HTTP_ACCEPT=JSON)
