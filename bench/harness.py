@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,14 @@ class Server:
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
     def __enter__(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            pass
+        else:
+            raise RuntimeError(f"127.0.0.1:{self.port} is taken by another server")
+        # A SIGTERM (CI stopping the run) unwinds the with-blocks, so the server is stopped too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.manage("migrate", "--no-input", "-v0")
         command = SERVERS[self.server](f"127.0.0.1:{self.port}")
         self.process = subprocess.Popen(

@@ -39,8 +39,11 @@ wrk.headers["Content-Type"] = "application/json"
 """
 
 
-def scenarios(user, moderator):
-    """(label, path, headers, POST body or None)."""
+def scenarios(user, moderator, signer):
+    """
+    (label, path, headers, POST body or None). Sign-ins use a user of their own: each opens a
+    session, and a user's oldest sessions may be retired, the refresh run's among them.
+    """
     return [
         ("GET /api/test/all", "/api/test/all", {}, None),
         ("GET /api/test/user (x-access-token)", "/api/test/user",
@@ -49,7 +52,7 @@ def scenarios(user, moderator):
          {"Authorization": f"Bearer {user['accessToken']}"}, None),
         ("GET /api/test/mod", "/api/test/mod", {"x-access-token": moderator["accessToken"]}, None),
         ("POST /api/auth/signin", "/api/auth/signin", {},
-         f'{{"username": "{user["username"]}", "password": "{user["password"]}"}}'),
+         f'{{"username": "{signer["username"]}", "password": "{signer["password"]}"}}'),
         ("POST /api/auth/refreshtoken", "/api/auth/refreshtoken", {},
          f'{{"refreshToken": "{user["refreshToken"]}"}}'),
     ]
@@ -158,7 +161,8 @@ def bench_server(name, port, database_url, warmup, duration, only=None):
     with Server(port, name, database_url=database_url) as server, tempfile.TemporaryDirectory() as tmp:
         user = server.user("bench_user")
         moderator = server.user("bench_mod", roles=("user", "moderator"))
-        for label, path, headers, body in scenarios(user, moderator):
+        signer = server.user("bench_signin")
+        for label, path, headers, body in scenarios(user, moderator, signer):
             if only and not any(word in label for word in only):
                 continue
             url = server.base + path
