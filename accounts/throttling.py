@@ -9,12 +9,14 @@ cache, so limits hold across server processes and against bursts of concurrent r
 | ``signup_ip``   | client address              | sign-up requests                           | ``THROTTLE_SIGNUP_IP``   |
 | ``refresh_ip``  | client address              | refresh requests                           | ``THROTTLE_REFRESH_IP``  |
 
-Counting: a sliding window estimated from two fixed windows (the current one's count plus the
-previous one's, weighted by how much of it still overlaps), each an atomic ``cache.incr``
+Counting: two fixed windows, each an atomic ``cache.incr``
 (Redis ``INCRBY``; ``authsite.cache.DatabaseCache`` locks the row). DRF's own algorithm keeps a
 list of timestamps that it reads and writes back, so concurrent requests all pass: measured, 16
-simultaneous sign-ins against a limit of 5 all got through. A request that is refused is not
-counted. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
+simultaneous sign-ins against a limit of 5 all got through. The per-address throttles estimate a
+sliding window (the current window's count plus the previous one's, weighted by how much of it
+still overlaps); the per-account one is strict (``FailedSigninThrottle``). A request that is
+refused is not counted; a counted one can be refunded (``refund``) from the very window it was
+counted in. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
 
 The client address is ``accounts.security.client_ip`` (``TRUSTED_PROXY_COUNT``). A throttled
 request is answered 429 ``{"message": ...}`` with ``Retry-After`` (authsite.exceptions) and
@@ -36,6 +38,7 @@ class RateThrottle(SimpleRateThrottle):
     """A throttle keyed by the client's address, its rate looked up per request."""
 
     key = None
+    counted_key = None
 
     def __init__(self):
         pass  # The rate is read in allow_request, not once per process.
@@ -79,24 +82,31 @@ class RateThrottle(SimpleRateThrottle):
             self.cache.set(key, max(delta, 0), 2 * self.duration)
             return max(delta, 0)
 
+    def estimate(self, previous, current):
+        """The requests counted in the last ``duration``: the previous window's, weighted by overlap."""
+        return previous * (1 - self.elapsed) + current
+
     def allow_request(self, request, view):
         """Count this request; refuse it (uncounted) if the window estimate goes over the rate."""
         if not self.prepare(request, view):
             return True
         self.current = self.add(1)
         self.previous = self.cache.get(self.window_key(self.window - 1), 0)
-        if self.previous * (1 - self.elapsed) + self.current <= self.num_requests:
+        if self.estimate(self.previous, self.current) <= self.num_requests:
+            self.counted_key = self.window_key(self.window)
             return True
         self.current = self.add(-1)
         return self.throttle_failure()
 
-    def refund(self, request, view=None):
-        """Take back the request ``allow_request`` counted (unless its window has ended since)."""
-        if self.prepare(request, view):
-            try:
-                self.cache.incr(self.window_key(self.window), -1)
-            except ValueError:
-                pass  # a new window: nothing of this request to take back
+    def refund(self, request=None, view=None):
+        """Take back the request ``allow_request`` counted, in the window it was counted in."""
+        key, self.counted_key = self.counted_key, None
+        if key is None:
+            return
+        try:
+            self.cache.incr(key, -1)
+        except ValueError:
+            pass  # that window has expired: nothing left to take back
 
     def throttle_failure(self):
         log_event("throttled", self.request, scope=self.scope)
@@ -105,12 +115,14 @@ class RateThrottle(SimpleRateThrottle):
     def wait(self):
         """Seconds until one more request fits under the estimate."""
         room = self.num_requests - 1
-        if self.current <= room:
+        if self.current > room:
+            # Only in the next window, where this one becomes the fading previous one.
+            fraction = 1 + (1 - room / self.current)
+        elif self.previous:
             # The previous window's weight has to fade: previous * (1 - e) <= room - current.
             fraction = 1 - (room - self.current) / self.previous
         else:
-            # Only in the next window, where this one becomes the fading previous one.
-            fraction = 1 + (1 - room / self.current)
+            fraction = self.elapsed  # it fits already (a concurrent refund made room)
         # Rounded first, so that float noise (50.000000001) does not add a second.
         return max(1, math.ceil(round((fraction - self.elapsed) * self.duration, 6)))
 

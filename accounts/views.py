@@ -34,14 +34,23 @@ class AuthAPIView(APIView):
     """An auth endpoint: nothing it answers is stored by a cache; a refused request counts nowhere."""
 
     def check_throttles(self, request):
-        """DRF's, except that the first refusal ends the check and uncounts the throttles before it."""
-        passed = []
+        """
+        DRF's, except that the first refusal ends the check and uncounts the throttles before it;
+        the throttles that counted the request stay in ``self.counted_throttles`` (for ``refund``).
+        """
+        self.counted_throttles = []
         for throttle in self.get_throttles():
             if not throttle.allow_request(request, self):
-                for counted in passed:
+                for counted in self.counted_throttles:
                     counted.refund(request, self)
                 self.throttled(request, throttle.wait())
-            passed.append(throttle)
+            self.counted_throttles.append(throttle)
+
+    def refund(self, throttle_class):
+        """Uncount this request from the ``throttle_class`` throttles that counted it."""
+        for throttle in self.counted_throttles:
+            if isinstance(throttle, throttle_class):
+                throttle.refund(self.request, self)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -102,7 +111,7 @@ class SigninView(PublicAPIView):
         if user is None:
             log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
-        FailedSigninThrottle().refund(request, self)
+        self.refund(FailedSigninThrottle)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(

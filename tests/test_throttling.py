@@ -320,6 +320,31 @@ def test_a_refund_after_its_window_ended_gives_no_credit(db, rates, clock):
     assert counted.allow_request(request, None)
     clock.now += 60  # the sign-in took long: its window is over when the password turns out right
     refunded = FailedSigninThrottle(username="alice")
-    refunded.refund(request)
+    refunded.refund(request)  # never counted anything: nothing to take back
+    refunded.prepare(request, None)
     assert cache.get(refunded.window_key(refunded.window)) is None  # no -1 credit in the new one
     assert cache.get(counted.window_key(counted.window)) == 1
+
+
+def test_a_refund_takes_back_exactly_the_window_the_request_was_counted_in(db, rates, clock):
+    rates(signin_user="2/min")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+    counted = FailedSigninThrottle(username="alice")
+    assert counted.allow_request(request, None)
+    clock.now += 60
+    attacker = FailedSigninThrottle(username="alice")
+    assert attacker.allow_request(request, None)  # a guess in the new window: count 1
+    counted.refund(request)  # the slow, successful sign-in from before
+    assert cache.get(attacker.window_key(attacker.window)) == 1
+    assert cache.get(counted.window_key(counted.window)) == 0
+    counted.refund(request)  # a second refund takes nothing more
+    assert cache.get(counted.window_key(counted.window)) == 0
+
+
+@pytest.mark.parametrize("previous, current", [(0, 1), (0, 4), (0, 0)])
+def test_retry_after_never_divides_by_an_empty_previous_window(previous, current):
+    """A concurrent refund can leave the counts under the limit by the time wait() is asked."""
+    throttle = FailedSigninThrottle()
+    throttle.num_requests, throttle.duration, throttle.elapsed = 5, HOUR, 0.5
+    throttle.previous, throttle.current = previous, current
+    assert throttle.wait() == 1
