@@ -27,11 +27,13 @@ import hashlib
 import math
 
 from django.conf import settings
+from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .models import identity_key
 from .security import client_ip, log_event
+from .serializers import username_field
 
 
 class RateThrottle(SimpleRateThrottle):
@@ -145,6 +147,11 @@ class FailedSigninThrottle(RateThrottle):
     password. Every attempt is counted when it comes in (so a burst of concurrent guesses is cut
     at the limit too); the views ``refund`` it when the password was right, so the account's
     owner is never counted.
+
+    The account is the one sign-in looks up: the username as the sign-in serializer cleans it
+    (whitespace stripped), under its identity key (case- and width-insensitive), so no spelling
+    of one name opens a fresh bucket. The limit is strict: no rolling period ever sees more than
+    the rate's number of attempts (the previous window counts in full, not weighted).
     """
 
     scope = "signin_user"
@@ -157,8 +164,18 @@ class FailedSigninThrottle(RateThrottle):
         if username is None:
             data = request.data
             username = data.get("username") if hasattr(data, "get") else None
-        if not isinstance(username, str) or not username:
-            return None
+        try:
+            username = username_field().run_validation(username)
+        except ValidationError:
+            return None  # refused by the serializer before any password is checked
         # Hashed: an identity key can be longer than a cache key may be.
         return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
 
+    def estimate(self, previous, current):
+        # Any rolling period lies within two consecutive windows.
+        return previous + current
+
+    def wait(self):
+        """Seconds until the next window (or the one after, if this one alone is full)."""
+        windows = 1 if self.current <= self.num_requests - 1 else 2
+        return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))

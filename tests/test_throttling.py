@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import Session
-from accounts.throttling import FailedSigninThrottle, RateThrottle
+from accounts.throttling import FailedSigninThrottle, RateThrottle, SigninIPThrottle
 from tests.conftest import PASSWORD, concurrently
 
 HOUR = 3600
@@ -117,6 +117,28 @@ def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, r
     assert_throttled(signin(api, username="ALICE", password="wrong", ip="192.0.2.51"), HOUR)
     # Other accounts are not affected.
     assert signin(api, username="bob", password="wrong", ip="192.0.2.52").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [" alice", "alice ", "\talice\t", "\u3000alice\u3000", "\n alice", "ＡＬＩＣＥ", "Alice", " ALICE\t"],
+)
+def test_no_spelling_of_the_name_opens_a_fresh_account_bucket(api, alice, rates, spelling):
+    """The bucket is the account sign-in looks up: whitespace stripped, caseless, width-folded."""
+    rates(signin_user="3/hour")
+    for n in range(3):
+        assert signin(api, password="wrong", ip=f"192.0.2.{n}").status_code == 401
+    assert_throttled(signin(api, username=spelling, password="wrong", ip="192.0.2.60"), HOUR)
+    assert_throttled(signin(api, username=spelling, ip="192.0.2.61"), HOUR)
+
+
+def test_the_right_password_under_another_spelling_is_not_counted(api, alice, rates):
+    rates(signin_user="2/hour")
+    for n in range(4):
+        assert signin(api, username=" ALICE\t", ip=f"192.0.2.{n}").status_code == 200
+    for n in range(2):
+        assert signin(api, username="alice", password="wrong", ip=f"192.0.2.{n}").status_code == 401
+    assert_throttled(signin(api, username="\u3000Alice", password="wrong"), HOUR)
 
 
 def test_unknown_usernames_are_throttled_like_known_ones(api, db, rates):
@@ -344,7 +366,37 @@ def test_a_refund_takes_back_exactly_the_window_the_request_was_counted_in(db, r
 @pytest.mark.parametrize("previous, current", [(0, 1), (0, 4), (0, 0)])
 def test_retry_after_never_divides_by_an_empty_previous_window(previous, current):
     """A concurrent refund can leave the counts under the limit by the time wait() is asked."""
-    throttle = FailedSigninThrottle()
+    throttle = SigninIPThrottle()
     throttle.num_requests, throttle.duration, throttle.elapsed = 5, HOUR, 0.5
     throttle.previous, throttle.current = previous, current
     assert throttle.wait() == 1
+
+
+def test_no_rolling_hour_sees_more_failed_signins_than_the_account_limit(db, rates, clock):
+    """Late in one window and late in the next, 0.99 h apart: together still at most the limit."""
+    rates(signin_user="100/hour")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+
+    def attempts(count):
+        return sum(FailedSigninThrottle(username="alice").allow_request(request, None) for _ in range(count))
+
+    clock.now = 1_800_000_000.0 + HOUR * 0.99
+    allowed = attempts(150)
+    clock.now = 1_800_000_000.0 + HOUR * 1.98
+    allowed += attempts(150)
+    assert allowed == 100
+    clock.now = 1_800_000_000.0 + HOUR * 2.0  # more than an hour after the burst
+    assert attempts(150) == 100
+
+
+def test_the_account_throttle_says_when_the_next_attempt_passes(api, alice, rates, clock):
+    rates(signin_user="2/hour")
+    clock.now += HOUR / 4
+    for _ in range(2):
+        assert signin(api, password="wrong").status_code == 401
+    refused = signin(api, password="wrong", ip="192.0.2.9")
+    assert_throttled(refused, HOUR)
+    clock.now += int(refused["Retry-After"]) - 1
+    assert signin(api, password="wrong", ip="192.0.2.10").status_code == 429
+    clock.now += HOUR  # the full window has left the rolling hour
+    assert signin(api, password="wrong", ip="192.0.2.11").status_code == 401
