@@ -20,20 +20,47 @@ counted in. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can ch
 
 The client address is ``accounts.security.client_ip`` (``TRUSTED_PROXY_COUNT``). A throttled
 request is answered 429 ``{"message": ...}`` with ``Retry-After`` (authsite.exceptions) and
-logged as a ``throttled`` security event.
+logged as a ``throttled`` security event. When the shared cache cannot be reached, throttled
+endpoints answer 503 with ``Retry-After`` (fail closed), never 500.
 """
 
 import hashlib
+import logging
 import math
+from contextlib import contextmanager
+
+import redis
 
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from authsite.exceptions import ServiceUnavailable
+
 from .models import identity_key
 from .security import client_ip, log_event
 from .serializers import username_field
+
+logger = logging.getLogger("authsite.errors")
+
+
+# What a shared cache raises when it cannot be reached (the database cache's OperationalError
+# is answered 503 by authsite.exceptions already).
+CACHE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+@contextmanager
+def cache_errors_unavailable():
+    """
+    Turn an unreachable shared cache into 503 ``ServiceUnavailable`` (with ``Retry-After``). The
+    throttles fail closed: without their counters, sign-in would be open to unlimited guessing.
+    """
+    try:
+        yield
+    except CACHE_ERRORS as exc:
+        logger.error("Shared cache unavailable: %s", exc)
+        raise ServiceUnavailable() from exc
 
 
 class RateThrottle(SimpleRateThrottle):
@@ -92,12 +119,13 @@ class RateThrottle(SimpleRateThrottle):
         """Count this request; refuse it (uncounted) if the window estimate goes over the rate."""
         if not self.prepare(request, view):
             return True
-        self.current = self.add(1)
-        self.previous = self.cache.get(self.window_key(self.window - 1), 0)
-        if self.estimate(self.previous, self.current) <= self.num_requests:
-            self.counted_key = self.window_key(self.window)
-            return True
-        self.current = self.add(-1)
+        with cache_errors_unavailable():
+            self.current = self.add(1)
+            self.previous = self.cache.get(self.window_key(self.window - 1), 0)
+            if self.estimate(self.previous, self.current) <= self.num_requests:
+                self.counted_key = self.window_key(self.window)
+                return True
+            self.current = self.add(-1)
         return self.throttle_failure()
 
     def refund(self, request=None, view=None):
@@ -105,10 +133,11 @@ class RateThrottle(SimpleRateThrottle):
         key, self.counted_key = self.counted_key, None
         if key is None:
             return
-        try:
-            self.cache.incr(key, -1)
-        except ValueError:
-            pass  # that window has expired: nothing left to take back
+        with cache_errors_unavailable():
+            try:
+                self.cache.incr(key, -1)
+            except ValueError:
+                pass  # that window has expired: nothing left to take back
 
     def throttle_failure(self):
         log_event("throttled", self.request, scope=self.scope)

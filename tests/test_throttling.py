@@ -400,3 +400,21 @@ def test_the_account_throttle_says_when_the_next_attempt_passes(api, alice, rate
     assert signin(api, password="wrong", ip="192.0.2.10").status_code == 429
     clock.now += HOUR  # the full window has left the rolling hour
     assert signin(api, password="wrong", ip="192.0.2.11").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/auth/signin", {"username": "alice", "password": PASSWORD}),
+        ("/api/auth/signup", {"username": "bob", "email": "bob@example.com", "password": PASSWORD}),
+        ("/api/auth/refreshtoken", {"refreshToken": "whatever"}),
+    ],
+)
+def test_an_unreachable_redis_is_503_with_retry_after_not_500(alice, settings, path, body):
+    """Fail closed: without its counters a throttle cannot hold, so the request waits."""
+    settings.CACHES = {"default": {**CACHE_BACKENDS["redis"], "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = APIClient(raise_request_exception=False).post(path, body, format="json")
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
+    assert response["Retry-After"] == "5"
+    assert not Session.objects.exists()
