@@ -28,15 +28,17 @@ import hashlib
 import logging
 import math
 from contextlib import contextmanager
+from functools import wraps
 
 import redis
 
 from django.conf import settings
-from rest_framework.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from authsite.exceptions import ServiceUnavailable
+from authsite.exceptions import ServiceUnavailable, json_error
 
 from .models import identity_key
 from .security import client_ip, log_event
@@ -195,7 +197,7 @@ class FailedSigninThrottle(RateThrottle):
             username = data.get("username") if hasattr(data, "get") else None
         try:
             username = username_field().run_validation(username)
-        except ValidationError:
+        except exceptions.ValidationError:
             return None  # refused by the serializer before any password is checked
         # Hashed: an identity key can be longer than a cache key may be.
         return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
@@ -208,3 +210,45 @@ class FailedSigninThrottle(RateThrottle):
         """Seconds until the next window (or the one after, if this one alone is full)."""
         windows = 1 if self.current <= self.num_requests - 1 else 2
         return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
+
+
+def count_request(throttles, request, view=None):
+    """
+    Count the request in each of ``throttles`` in turn. At the first refusal, uncount it from the
+    ones before and return the refusing throttle; None when all of them let it through.
+    """
+    counted = []
+    for throttle in throttles:
+        if not throttle.allow_request(request, view):
+            for passed in counted:
+                passed.refund(request, view)
+            return throttle
+        counted.append(throttle)
+    return None
+
+
+def throttle_signins(login_view):
+    """
+    The sign-in throttles (per client address, and per account on failures) for a plain Django
+    login view that answers a successful POST with a redirect: ``django.contrib.admin``'s. A
+    refused attempt gets 429 ``{"message": ...}`` with ``Retry-After``, as on the API.
+    """
+
+    @wraps(login_view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return login_view(request, *args, **kwargs)
+        account = FailedSigninThrottle(username=request.POST.get("username"))
+        try:
+            refused = count_request([SigninIPThrottle(), account], request)
+            if refused is not None:
+                wait = refused.wait()
+                return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})
+            response = login_view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseRedirect):  # signed in: not a failed attempt
+                account.refund(request)
+        except ServiceUnavailable as exc:
+            return json_error(str(exc.detail), exc.status_code, **{"Retry-After": str(exc.wait)})
+        return response
+
+    return wrapper

@@ -23,7 +23,13 @@ from .models import RefreshTokenReused, Session, User
 from .permissions import HasSession, current_session
 from .security import log_event
 from .serializers import PasswordChangeSerializer, SigninSerializer, SignupSerializer
-from .throttling import FailedSigninThrottle, RefreshIPThrottle, SigninIPThrottle, SignupIPThrottle
+from .throttling import (
+    FailedSigninThrottle,
+    RefreshIPThrottle,
+    SigninIPThrottle,
+    SignupIPThrottle,
+    count_request,
+)
 from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token, token_backend
 
 INVALID_CREDENTIALS = "Invalid username or password!"
@@ -38,13 +44,10 @@ class AuthAPIView(APIView):
         DRF's, except that the first refusal ends the check and uncounts the throttles before it;
         the throttles that counted the request stay in ``self.counted_throttles`` (for ``refund``).
         """
-        self.counted_throttles = []
-        for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                for counted in self.counted_throttles:
-                    counted.refund(request, self)
-                self.throttled(request, throttle.wait())
-            self.counted_throttles.append(throttle)
+        self.counted_throttles = self.get_throttles()
+        refused = count_request(self.counted_throttles, request, self)
+        if refused is not None:
+            self.throttled(request, refused.wait())
 
     def refund(self, throttle_class):
         """Uncount this request from the ``throttle_class`` throttles that counted it."""

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.throttling import throttle_signins
 from accounts.views import JWKSView
 from content.views import HelloView
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("api/test/", include("content.urls")),
     re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
     re_path(r"^\.well-known/jwks\.json/?$", JWKSView.as_view(), name="jwks"),
+    # The admin's login is a password form too: the sign-in throttles apply to it.
+    path("admin/login/", throttle_signins(admin.site.login)),
     path("admin/", admin.site.urls),
     # Every other path: the contract's JSON 404, with DEBUG on as well.
     re_path(r"", exceptions.not_found),

@@ -418,3 +418,49 @@ def test_an_unreachable_redis_is_503_with_retry_after_not_500(alice, settings, p
     assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
     assert response["Retry-After"] == "5"
     assert not Session.objects.exists()
+
+
+def admin_login(client, username, password=PASSWORD, ip="192.0.2.1"):
+    return client.post("/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_admin_login_failures_count_against_the_account(client, make_user, rates):
+    rates(signin_user="3/hour")
+    make_user("root", is_staff=True, is_superuser=True)
+    for n in range(3):
+        assert admin_login(client, "root", f"guess{n}", ip=f"192.0.2.{n}").status_code == 200  # form error
+    assert_throttled(admin_login(client, "root", ip="192.0.2.50"), HOUR)
+    # One bucket with the API's sign-in, under any spelling.
+    assert_throttled(signin(APIClient(), username=" ROOT", ip="192.0.2.51"), HOUR)
+    assert_throttled(admin_login(client, "\u3000Root", "guess", ip="192.0.2.52"), HOUR)
+
+
+def test_admin_login_is_throttled_per_client_address(client, make_user, rates):
+    rates(signin_ip="2/min")
+    make_user("root", is_staff=True, is_superuser=True)
+    for name in ("root", "someone"):
+        assert admin_login(client, name, "guess").status_code == 200
+    assert_throttled(admin_login(client, "other", "guess"))
+    assert admin_login(client, "root", ip="192.0.2.2").status_code == 302  # another client
+
+
+def test_a_successful_admin_login_is_not_a_failed_attempt(client, make_user, rates):
+    rates(signin_user="2/hour")
+    make_user("root", is_staff=True, is_superuser=True)
+    for _ in range(4):
+        response = admin_login(client, "root")
+        assert response.status_code == 302
+        client.logout()
+    for _ in range(2):
+        assert admin_login(client, "root", "guess").status_code == 200
+    assert_throttled(admin_login(client, "root"), HOUR)
+    assert client.get("/admin/login/").status_code == 200  # the form itself is never throttled
+
+
+def test_admin_login_with_an_unreachable_redis_is_503(client, make_user, settings):
+    make_user("root", is_staff=True, is_superuser=True)
+    settings.CACHES = {"default": {**CACHE_BACKENDS["redis"], "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = admin_login(client, "root")
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
+    assert response["Retry-After"] == "5"
