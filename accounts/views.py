@@ -182,8 +182,9 @@ class RefreshTokenView(PublicAPIView):
 
 class SignoutView(PublicAPIView):
     """
-    Revoke the session of the given refresh token and of the presented access token; with
-    ``{"all": true}``, every session of their user.
+    Revoke the session of the given refresh token (current, or retired by rotation) and of the
+    presented access token; with ``{"all": true}``, every session of their user, provided one of
+    them is a live session's: a dead credential (signed out, expired) signs nobody out everywhere.
     """
 
     def post(self, request):
@@ -195,7 +196,7 @@ class SignoutView(PublicAPIView):
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
         if wants_all(body_field(request, "all")):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
-            user_ids = set(sessions.values_list("user_id", flat=True))
+            user_ids = set(sessions.live().values_list("user_id", flat=True))
             sessions = Session.objects.filter(user__in=user_ids)
         revoked = sessions.revoke()
         if revoked:
@@ -204,8 +205,11 @@ class SignoutView(PublicAPIView):
 
 
 def wants_all(value):
-    """``all`` as DRF's BooleanField reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
-    return isinstance(value, (bool, int, str)) and value in BooleanField.TRUE_VALUES
+    """``all`` as DRF's ``BooleanField`` reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
+    try:
+        return BooleanField().run_validation(value) is True
+    except exceptions.ValidationError:
+        return False
 
 
 class MeView(SignedInAPIView):

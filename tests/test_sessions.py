@@ -340,6 +340,21 @@ def test_signout_all_without_any_credential_revokes_nothing(api, alice, signin):
     assert_session_alive(api, tokens)
 
 
+@pytest.mark.parametrize("end", ["signout", "expiry"])
+def test_signout_all_with_a_dead_refresh_token_signs_nobody_out(api, alice, signin, end):
+    """Only a live session's credential may end every session: not one found in old logs."""
+    old = signin(alice)
+    if end == "signout":
+        api.post("/api/auth/signout", {"refreshToken": old["refreshToken"]}, format="json")
+    else:
+        Session.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    live = [signin(alice) for _ in range(2)]
+    response = api.post("/api/auth/signout", {"refreshToken": old["refreshToken"], "all": True}, format="json")
+    assert (response.status_code, response.json()) == (200, {"message": "You've been signed out!"})
+    for tokens in live:
+        assert_session_alive(api, tokens)
+
+
 # -- per-user cap and purge ------------------------------------------------------------------
 
 
