@@ -191,7 +191,9 @@ def parse_role_pairs(value):
 
 class SessionQuerySet(models.QuerySet):
     def with_refresh_token(self, raw_token):
-        return self.filter(token_digest=refresh_token_digest(raw_token))
+        """The session of a refresh token: its current one, or one rotation retired."""
+        digest = refresh_token_digest(raw_token)
+        return self.filter(Q(token_digest=digest) | Q(retired_tokens__token_digest=digest))
 
     def live(self):
         """Sessions that are neither revoked nor expired, of active users."""
