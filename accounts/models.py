@@ -234,10 +234,11 @@ class RefreshTokenReused(Exception):
 
 
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
-    def start(self, user, user_agent=""):
+    def start(self, user, user_agent="", expires_at=None):
         """
-        Open a session for ``user``; returns ``(session, raw_refresh_token)``. The user keeps at
-        most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
+        Open a session for ``user``; returns ``(session, raw_refresh_token)``. It expires after
+        ``REFRESH_TOKEN_LIFETIME``, or at ``expires_at`` (a session that replaces another). The
+        user keeps at most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
         """
         raw_token = generate_refresh_token()
         now = timezone.now()
@@ -245,7 +246,7 @@ class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
             session = self.create(
                 user=user,
                 token_digest=refresh_token_digest(raw_token),
-                expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+                expires_at=expires_at or now + settings.REFRESH_TOKEN_LIFETIME,
                 user_agent=user_agent[: Session.USER_AGENT_MAX_LENGTH],
             )
             evicted = list(
@@ -341,14 +342,6 @@ class Session(models.Model):
                     session=self, token_digest=refresh_token_digest(raw_token), retired_at=now
                 )
         self.last_used_at = now
-        return new_token
-
-    def replace_refresh_token(self):
-        """A new refresh token for this session, the old one dead at once (no grace); returns it."""
-        new_token = generate_refresh_token()
-        self.token_digest = refresh_token_digest(new_token)
-        self.last_used_at = timezone.now()
-        self.save(update_fields=["token_digest", "last_used_at"])
         return new_token
 
 

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .authentication import IgnoreFailures
+from .authentication import IgnoreFailures, Unauthorized
 from .models import RefreshTokenReused, Session, User
 from .permissions import HasSession, current_session
 from .security import log_event
@@ -255,9 +255,11 @@ class SessionDetailView(SignedInAPIView):
 
 class PasswordChangeView(SignedInAPIView):
     """
-    ``POST /api/auth/password``: change the caller's password. Every other session is revoked; the
-    current one gets a new refresh token (the old one dies) and a new access token. Callers
-    without a session (a proxy identity) are refused.
+    ``POST /api/auth/password``: change the caller's password. Every session of the user ends,
+    the current one included (so a stolen access token of it dies too); the response's tokens
+    belong to a new session that takes the current one's place (same absolute expiry). Callers
+    without a session (a proxy identity) are refused; so is one whose session ended meanwhile
+    (401 ``Unauthorized!``).
     """
 
     permission_classes = [HasSession]
@@ -273,12 +275,17 @@ class PasswordChangeView(SignedInAPIView):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
         throttle.refund(request, self)
-        session = current_session(request)
+        current = current_session(request)
         with transaction.atomic():
+            # Conditional: the session may have been revoked or evicted since authentication.
+            if not Session.objects.filter(pk=current.pk, expires_at__gt=timezone.now()).revoke():
+                raise Unauthorized()
+            session, refresh_token = Session.objects.start(
+                user, user_agent(request), expires_at=current.expires_at
+            )
             user.set_password(serializer.validated_data["newPassword"])
             user.keep_session_id = session.pk
             user.save(update_fields=["password"])
-            refresh_token = session.replace_refresh_token()
         return Response(
             {
                 "message": "Password changed successfully!",
