@@ -19,10 +19,10 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .expressions import GroupConcat
@@ -55,14 +55,7 @@ class Role(models.Model):
     MODERATOR = "moderator"
     ADMIN = "admin"
 
-    # Names never contain "," or ":", the separators of ``Session.objects.authenticating``.
-    name = models.CharField(
-        max_length=20,
-        unique=True,
-        validators=[
-            RegexValidator(r"^[a-z0-9_-]+\Z", "Lower-case letters, digits, - and _ only.")
-        ],
-    )
+    name = models.CharField(max_length=20, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -74,6 +67,48 @@ class Role(models.Model):
     def authority(self):
         """The role as the clients see it: ``ROLE_USER``, ``ROLE_MODERATOR``, ``ROLE_ADMIN``."""
         return f"ROLE_{self.name.upper()}"
+
+
+# The roles table, id -> name, as this process last read it. Authorization reads which roles a user
+# holds fresh on every request (their ids); the names of the three fixed rows come from here.
+_role_names = {}
+
+
+@receiver([post_save, post_delete], sender=Role)
+def forget_role_names(**kwargs):
+    global _role_names
+    _role_names = {}
+
+
+def load_role_names():
+    """Read the roles table (one query); a process does so once, and again after a role changes."""
+    global _role_names
+    _role_names = dict(Role.objects.values_list("id", "name"))
+    return _role_names
+
+
+def roles_by_id(role_ids):
+    """``[(id, name), ...]`` in id order for ``role_ids``; reads the roles table when one is new."""
+    role_ids = sorted(set(role_ids))
+    names = _role_names
+    if not names.keys() >= set(role_ids):
+        names = load_role_names()
+    return [(role_id, names[role_id]) for role_id in role_ids if role_id in names]
+
+
+def held_role_ids(user_id_field):
+    """
+    A subquery: the ids of the roles held by the user in ``user_id_field`` of the outer query, as
+    ``"3,1"`` (NULL for none). Integers only, so no role name can break the parsing, and a few
+    bytes per role (far from MySQL's ``group_concat_max_len``).
+    """
+    Membership = User.roles.through
+    return Subquery(
+        Membership.objects.filter(user_id=OuterRef(user_id_field))
+        .values("user_id")
+        .annotate(ids=GroupConcat("role_id"))
+        .values("ids")
+    )
 
 
 class UserManager(DjangoUserManager):
@@ -178,15 +213,9 @@ class User(AbstractUser):
     def has_role(self, name):
         return name in self.role_names
 
-
-def parse_role_pairs(value):
-    """``"3:admin,1:user"`` (see ``Session.objects.authenticating``) as ``[(1, "user"), (3, "admin")]``."""
-    pairs = []
-    for item in (value or "").split(","):
-        if item:
-            role_id, _, name = item.partition(":")
-            pairs.append((int(role_id), name))
-    return sorted(pairs)
+    def set_held_role_ids(self, value):
+        """Take the roles held from a ``held_role_ids`` column (``"3,1"`` or None): no query."""
+        self.roles_held = roles_by_id(int(role_id) for role_id in (value or "").split(",") if role_id)
 
 
 class SessionQuerySet(models.QuerySet):
@@ -201,23 +230,16 @@ class SessionQuerySet(models.QuerySet):
 
     def authenticating(self, session_id, user_id):
         """
-        The live session ``session_id`` of user ``user_id``, its user joined and the user's roles
-        aggregated into one column, so authenticating a request, session check and role check
-        included, costs exactly one query. Roles are read fresh from the roles table each time.
+        The live session ``session_id`` of user ``user_id``, its user joined and the ids of the
+        user's roles aggregated into one column (``held_role_ids``), so authenticating a request,
+        session check and role check included, costs exactly one query. The roles a user holds
+        are read fresh each time.
         """
-        Membership = User.roles.through
-        pair = Concat(Cast("role_id", models.CharField()), Value(":"), "role__name")
-        roles = (
-            Membership.objects.filter(user_id=OuterRef("user_id"))
-            .values("user_id")
-            .annotate(pairs=GroupConcat(pair))
-            .values("pairs")
-        )
         return (
             self.live()
             .filter(pk=session_id, user_id=user_id)
             .select_related("user")
-            .annotate(role_pairs=Subquery(roles))
+            .annotate(role_ids=held_role_ids("user_id"))
         )
 
     def revoke(self):
