@@ -6,13 +6,17 @@ which X-Forwarded-For entry is the client.
 """
 
 import logging
+from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings as django_settings_override
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
@@ -464,3 +468,57 @@ def test_admin_login_with_an_unreachable_redis_is_503(client, make_user, setting
     assert response.status_code == 503
     assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
     assert response["Retry-After"] == "5"
+
+
+@pytest.fixture
+def database_cache(settings, db):
+    settings.CACHES = {"default": django_settings.DATABASE_CACHE}
+    return cache
+
+
+def test_database_cache_writes_never_count_or_cull_the_table(api, alice, rates, database_cache):
+    """Django's runs SELECT COUNT(*) over the whole table on every write, and culls in the request."""
+    database_cache.set_many({f"~filler-{n}": n for n in range(50)}, 3600)
+    with CaptureQueriesContext(connection) as queries:
+        assert signin(api, password="wrong").status_code == 401
+        database_cache.set("k", 1, 60)
+        database_cache.add("k2", 1, 60)
+        database_cache.touch("k", 120)
+    statements = [query["sql"].upper() for query in queries]
+    assert not [sql for sql in statements if "COUNT(" in sql]
+    assert not [sql for sql in statements if sql.startswith("DELETE")]
+    with django_settings_override(CACHES={"default": {**django_settings.DATABASE_CACHE, "OPTIONS": {"MAX_ENTRIES": 10}}}):
+        cache.set("one-more", 1, 60)
+        assert cache.get("~filler-0") == 0  # nothing culled
+
+
+def expire(key):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE authsite_cache SET expires = %s WHERE cache_key = %s",
+            [connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=5)), cache.make_key(key)],
+        )
+
+
+def test_database_cache_add_set_and_touch_keep_their_meaning(database_cache):
+    assert cache.add("k", 1, 60) is True
+    assert cache.add("k", 2, 60) is False and cache.get("k") == 1  # a live key stays
+    expire("k")
+    assert cache.add("k", 3, 60) is True and cache.get("k") == 3  # an expired one is taken over
+    cache.set("k", 4, 60)
+    assert cache.get("k") == 4
+    assert cache.touch("k", 60) is True
+    expire("k")
+    assert cache.touch("k", 60) is False and cache.get("k") is None
+    assert cache.touch("missing", 60) is False
+
+
+def test_purgesessions_deletes_expired_cache_rows(database_cache, capsys):
+    cache.set_many({"live": 1, "old-1": 2, "old-2": 3}, 60)
+    expire("old-1")
+    expire("old-2")
+    call_command("purgesessions")
+    assert "Purged 2 expired cache entries (default)." in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM authsite_cache")
+        assert [row[0] for row in cursor.fetchall()] == [cache.make_key("live")]
