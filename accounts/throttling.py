@@ -18,13 +18,15 @@ still overlaps); the per-account one is strict (``FailedSigninThrottle``). A req
 refused is not counted; a counted one can be refunded (``refund``) from the very window it was
 counted in. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
 
-The client address is ``accounts.security.client_ip`` (``TRUSTED_PROXY_COUNT``). A throttled
+The client address is DRF's (``NUM_PROXIES``, set from ``TRUSTED_PROXY_COUNT``); IPv6 clients are
+counted per /64 network. A throttled
 request is answered 429 ``{"message": ...}`` with ``Retry-After`` (authsite.exceptions) and
 logged as a ``throttled`` security event. When the shared cache cannot be reached, throttled
 endpoints answer 503 with ``Retry-After`` (fail closed), never 500.
 """
 
 import hashlib
+import ipaddress
 import logging
 import math
 from contextlib import contextmanager
@@ -78,7 +80,20 @@ class RateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
-        return client_ip(request)
+        """
+        The client's address (DRF's, with ``NUM_PROXIES``); for IPv6, its /64 network, which one
+        host usually holds whole (rotating through its addresses would open fresh buckets).
+        """
+        ident = client_ip(request)
+        try:
+            address = ipaddress.ip_address(ident)
+        except ValueError:
+            return ident
+        if address.version == 6:
+            if address.ipv4_mapped:
+                return str(address.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        return ident
 
     def get_cache_key(self, request, view):
         ident = self.get_ident(request)

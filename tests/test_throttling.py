@@ -90,8 +90,16 @@ def test_signin_is_throttled_per_client_address(api, alice, rates):
     assert signin(api, ip="192.0.2.2").status_code == 200  # another client: its own bucket
 
 
+def trust_proxies(settings, count):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}
+
+
+def test_trusted_proxy_count_is_drfs_num_proxies():
+    assert django_settings.REST_FRAMEWORK["NUM_PROXIES"] == django_settings.TRUSTED_PROXY_COUNT == 0
+
+
 def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, settings):
-    settings.TRUSTED_PROXY_COUNT = 0
+    trust_proxies(settings, 0)
     rates(signin_ip="2/min")
     for n in range(2):
         assert signin(api, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code == 200
@@ -99,7 +107,7 @@ def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, setti
 
 
 def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, alice, rates, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    trust_proxies(settings, 1)
     rates(signin_ip="2/min")
     proxy = "10.0.0.1"
     # The client forges leading entries; the proxy appends the address it saw (203.0.113.9).
@@ -109,6 +117,17 @@ def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, 
     assert_throttled(signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.9"))
     # Another client behind the same proxy has its own bucket.
     assert signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+def test_ipv6_clients_are_counted_per_64_network(api, alice, rates):
+    rates(signin_ip="2/min")
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+        assert signin(api, ip=host).status_code == 200
+    assert_throttled(signin(api, ip="2001:db8:1:2:abcd:1234:5678:9abc"))
+    assert signin(api, ip="2001:db8:1:3::1").status_code == 200  # the next /64: its own bucket
+    assert signin(api, ip="::ffff:192.0.2.7").status_code == 200  # IPv4-mapped: that IPv4 address
+    assert signin(api, ip="192.0.2.7").status_code == 200
+    assert_throttled(signin(api, ip="192.0.2.7"))
 
 
 def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, rates):
