@@ -351,7 +351,8 @@ class Session(models.Model):
         Replace the refresh token ``raw_token`` (the current one) with its successor and return
         the successor. Race-free: of concurrent rotations of one token exactly one updates the
         row (a conditional UPDATE); the others find the token already retired and get the same
-        successor. The absolute lifetime (``expires_at``) never moves.
+        successor. The absolute lifetime (``expires_at``) never moves. The session keeps the
+        digests of its ``RetiredRefreshToken.KEPT_PER_SESSION`` latest retired tokens.
         """
         new_token = successor_refresh_token(raw_token)
         now = timezone.now()
@@ -363,12 +364,27 @@ class Session(models.Model):
                 RetiredRefreshToken.objects.create(
                     session=self, token_digest=refresh_token_digest(raw_token), retired_at=now
                 )
+                dropped = list(
+                    self.retired_tokens.order_by("-retired_at", "-pk").values_list("pk", flat=True)[
+                        RetiredRefreshToken.KEPT_PER_SESSION :
+                    ]
+                )
+                if dropped:
+                    RetiredRefreshToken.objects.filter(pk__in=dropped).delete()
         self.last_used_at = now
         return new_token
 
 
 class RetiredRefreshToken(models.Model):
-    """A refresh token replaced by rotation, kept (as a digest) to detect its reuse."""
+    """
+    A refresh token replaced by rotation, kept (as a digest) to detect its reuse. A session keeps
+    its ``KEPT_PER_SESSION`` latest ones (rotation drops older ones), and they go with it. They are
+    not purged after the grace window: presenting one after it is exactly the reuse that revokes
+    the session. 100 covers a whole default session (a day of refreshes every 15 minutes); a
+    client refreshing faster loses detection for its oldest tokens instead of growing the table.
+    """
+
+    KEPT_PER_SESSION = 100
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="retired_tokens")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)

@@ -149,6 +149,24 @@ def test_signout_all_with_a_retired_token_of_a_live_session(api, alice, signin):
     assert refresh(api, other["refreshToken"]).json() == NOT_IN_DATABASE
 
 
+@rotating
+def test_a_session_keeps_only_its_latest_retired_tokens(api, alice, signin, monkeypatch):
+    """Rotation never grows the table without bound; the kept ones still detect reuse."""
+    monkeypatch.setattr(RetiredRefreshToken, "KEPT_PER_SESSION", 3)
+    other = signin(alice)["refreshToken"]
+    refresh(api, other)  # another session's retired token is not this one's to drop
+    tokens = [signin(alice)["refreshToken"]]
+    for _ in range(6):
+        tokens.append(refresh(api, tokens[-1]).json()["refreshToken"])
+    session = Session.objects.get(token_digest=refresh_token_digest(tokens[-1]))
+    kept = set(session.retired_tokens.values_list("token_digest", flat=True))
+    assert kept == {refresh_token_digest(token) for token in tokens[-4:-1]}
+    assert RetiredRefreshToken.objects.count() == 4
+    age_retired_tokens(31)
+    assert refresh(api, tokens[-4]).json() == NOT_IN_DATABASE  # kept: reuse revokes the session
+    assert refresh(api, tokens[-1]).json() == NOT_IN_DATABASE
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @rotating
 def test_concurrent_refreshes_of_one_token_rotate_once(alice, signin):
