@@ -3,6 +3,7 @@ The four boards, each answering ``text/plain; charset=utf-8`` with its bare text
 """
 
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
@@ -65,7 +66,10 @@ class HelloView(APIView):
 
     def get(self, request):
         email = getattr(request.auth, "email", None) or request.user.email
-        return Response({"message": f"Hello {email}"})
+        response = Response({"message": f"Hello {email}"})
+        # A page for one person: never kept by a shared cache between the proxy and the user.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def handle_exception(self, exc):
         self.request.accepted_renderer = JSONRenderer()

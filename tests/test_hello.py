@@ -43,6 +43,13 @@ def test_hello_with_x_access_token_and_trailing_slash(api, alice, token_for, pat
     assert response.json() == {"message": "Hello alice@example.com"}
 
 
+@pytest.mark.parametrize("accept", [HTML, JSON])
+def test_hello_is_never_stored_by_shared_caches(api, alice, token_for, accept):
+    response = api.get("/hello", HTTP_X_ACCESS_TOKEN=token_for(alice), HTTP_ACCEPT=accept)
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
 def test_hello_escapes_the_email_of_a_local_account(api, make_user, token_for):
     user = make_user("mallory", email="<b>mallory</b>@example.com")
     response = api.get("/hello", HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
