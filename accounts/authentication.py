@@ -10,7 +10,7 @@ and messages.
   ``Unauthorized!``. Both are 401.
 
 Revocation is immediate, at one query per request: ``get_user`` loads the token's session (``sid``)
-joined to its user, with the user's role names aggregated in a subquery
+joined to its user, with the ids of the user's roles aggregated in a subquery
 (``Session.objects.authenticating``), and only a live session of an active user passes. The user
 comes back with its roles loaded, so the role permissions (``accounts.permissions``) and
 ``/api/auth/me`` need no further query, and roles are still read fresh on every request.
@@ -20,7 +20,7 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
-from .models import Session, parse_role_pairs
+from .models import Session
 from .tokens import SESSION_ID_CLAIM, AccessToken
 
 ACCESS_TOKEN_HEADER = "HTTP_X_ACCESS_TOKEN"
@@ -77,7 +77,7 @@ class AccessTokenAuthentication(JWTAuthentication):
         if session is None:
             raise Unauthorized()
         user = session.user
-        user.roles_held = parse_role_pairs(session.role_pairs)
+        user.set_held_role_ids(session.role_ids)
         user.auth_session = session
         return user
 

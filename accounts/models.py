@@ -19,10 +19,10 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .expressions import GroupConcat
@@ -55,14 +55,7 @@ class Role(models.Model):
     MODERATOR = "moderator"
     ADMIN = "admin"
 
-    # Names never contain "," or ":", the separators of ``Session.objects.authenticating``.
-    name = models.CharField(
-        max_length=20,
-        unique=True,
-        validators=[
-            RegexValidator(r"^[a-z0-9_-]+\Z", "Lower-case letters, digits, - and _ only.")
-        ],
-    )
+    name = models.CharField(max_length=20, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -74,6 +67,48 @@ class Role(models.Model):
     def authority(self):
         """The role as the clients see it: ``ROLE_USER``, ``ROLE_MODERATOR``, ``ROLE_ADMIN``."""
         return f"ROLE_{self.name.upper()}"
+
+
+# The roles table, id -> name, as this process last read it. Authorization reads which roles a user
+# holds fresh on every request (their ids); the names of the three fixed rows come from here.
+_role_names = {}
+
+
+@receiver([post_save, post_delete], sender=Role)
+def forget_role_names(**kwargs):
+    global _role_names
+    _role_names = {}
+
+
+def load_role_names():
+    """Read the roles table (one query); a process does so once, and again after a role changes."""
+    global _role_names
+    _role_names = dict(Role.objects.values_list("id", "name"))
+    return _role_names
+
+
+def roles_by_id(role_ids):
+    """``[(id, name), ...]`` in id order for ``role_ids``; reads the roles table when one is new."""
+    role_ids = sorted(set(role_ids))
+    names = _role_names
+    if not names.keys() >= set(role_ids):
+        names = load_role_names()
+    return [(role_id, names[role_id]) for role_id in role_ids if role_id in names]
+
+
+def held_role_ids(user_id_field):
+    """
+    A subquery: the ids of the roles held by the user in ``user_id_field`` of the outer query, as
+    ``"3,1"`` (NULL for none). Integers only, so no role name can break the parsing, and a few
+    bytes per role (far from MySQL's ``group_concat_max_len``).
+    """
+    Membership = User.roles.through
+    return Subquery(
+        Membership.objects.filter(user_id=OuterRef(user_id_field))
+        .values("user_id")
+        .annotate(ids=GroupConcat("role_id"))
+        .values("ids")
+    )
 
 
 class UserManager(DjangoUserManager):
@@ -178,20 +213,16 @@ class User(AbstractUser):
     def has_role(self, name):
         return name in self.role_names
 
-
-def parse_role_pairs(value):
-    """``"3:admin,1:user"`` (see ``Session.objects.authenticating``) as ``[(1, "user"), (3, "admin")]``."""
-    pairs = []
-    for item in (value or "").split(","):
-        if item:
-            role_id, _, name = item.partition(":")
-            pairs.append((int(role_id), name))
-    return sorted(pairs)
+    def set_held_role_ids(self, value):
+        """Take the roles held from a ``held_role_ids`` column (``"3,1"`` or None): no query."""
+        self.roles_held = roles_by_id(int(role_id) for role_id in (value or "").split(",") if role_id)
 
 
 class SessionQuerySet(models.QuerySet):
     def with_refresh_token(self, raw_token):
-        return self.filter(token_digest=refresh_token_digest(raw_token))
+        """The session of a refresh token: its current one, or one rotation retired."""
+        digest = refresh_token_digest(raw_token)
+        return self.filter(Q(token_digest=digest) | Q(retired_tokens__token_digest=digest))
 
     def live(self):
         """Sessions that are neither revoked nor expired, of active users."""
@@ -199,23 +230,16 @@ class SessionQuerySet(models.QuerySet):
 
     def authenticating(self, session_id, user_id):
         """
-        The live session ``session_id`` of user ``user_id``, its user joined and the user's roles
-        aggregated into one column, so authenticating a request, session check and role check
-        included, costs exactly one query. Roles are read fresh from the roles table each time.
+        The live session ``session_id`` of user ``user_id``, its user joined and the ids of the
+        user's roles aggregated into one column (``held_role_ids``), so authenticating a request,
+        session check and role check included, costs exactly one query. The roles a user holds
+        are read fresh each time.
         """
-        Membership = User.roles.through
-        pair = Concat(Cast("role_id", models.CharField()), Value(":"), "role__name")
-        roles = (
-            Membership.objects.filter(user_id=OuterRef("user_id"))
-            .values("user_id")
-            .annotate(pairs=GroupConcat(pair))
-            .values("pairs")
-        )
         return (
             self.live()
             .filter(pk=session_id, user_id=user_id)
             .select_related("user")
-            .annotate(role_pairs=Subquery(roles))
+            .annotate(role_ids=held_role_ids("user_id"))
         )
 
     def revoke(self):
@@ -232,10 +256,11 @@ class RefreshTokenReused(Exception):
 
 
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
-    def start(self, user, user_agent=""):
+    def start(self, user, user_agent="", expires_at=None):
         """
-        Open a session for ``user``; returns ``(session, raw_refresh_token)``. The user keeps at
-        most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
+        Open a session for ``user``; returns ``(session, raw_refresh_token)``. It expires after
+        ``REFRESH_TOKEN_LIFETIME``, or at ``expires_at`` (a session that replaces another). The
+        user keeps at most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
         """
         raw_token = generate_refresh_token()
         now = timezone.now()
@@ -243,7 +268,7 @@ class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
             session = self.create(
                 user=user,
                 token_digest=refresh_token_digest(raw_token),
-                expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+                expires_at=expires_at or now + settings.REFRESH_TOKEN_LIFETIME,
                 user_agent=user_agent[: Session.USER_AGENT_MAX_LENGTH],
             )
             evicted = list(
@@ -326,7 +351,8 @@ class Session(models.Model):
         Replace the refresh token ``raw_token`` (the current one) with its successor and return
         the successor. Race-free: of concurrent rotations of one token exactly one updates the
         row (a conditional UPDATE); the others find the token already retired and get the same
-        successor. The absolute lifetime (``expires_at``) never moves.
+        successor. The absolute lifetime (``expires_at``) never moves. The session keeps the
+        digests of its ``RetiredRefreshToken.KEPT_PER_SESSION`` latest retired tokens.
         """
         new_token = successor_refresh_token(raw_token)
         now = timezone.now()
@@ -338,20 +364,27 @@ class Session(models.Model):
                 RetiredRefreshToken.objects.create(
                     session=self, token_digest=refresh_token_digest(raw_token), retired_at=now
                 )
+                dropped = list(
+                    self.retired_tokens.order_by("-retired_at", "-pk").values_list("pk", flat=True)[
+                        RetiredRefreshToken.KEPT_PER_SESSION :
+                    ]
+                )
+                if dropped:
+                    RetiredRefreshToken.objects.filter(pk__in=dropped).delete()
         self.last_used_at = now
-        return new_token
-
-    def replace_refresh_token(self):
-        """A new refresh token for this session, the old one dead at once (no grace); returns it."""
-        new_token = generate_refresh_token()
-        self.token_digest = refresh_token_digest(new_token)
-        self.last_used_at = timezone.now()
-        self.save(update_fields=["token_digest", "last_used_at"])
         return new_token
 
 
 class RetiredRefreshToken(models.Model):
-    """A refresh token replaced by rotation, kept (as a digest) to detect its reuse."""
+    """
+    A refresh token replaced by rotation, kept (as a digest) to detect its reuse. A session keeps
+    its ``KEPT_PER_SESSION`` latest ones (rotation drops older ones), and they go with it. They are
+    not purged after the grace window: presenting one after it is exactly the reuse that revokes
+    the session. 100 covers a whole default session (a day of refreshes every 15 minutes); a
+    client refreshing faster loses detection for its oldest tokens instead of growing the table.
+    """
+
+    KEPT_PER_SESSION = 100
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="retired_tokens")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)

@@ -10,25 +10,20 @@ are never passed here, so they never reach a log.
 import json
 import logging
 
-from django.conf import settings
+from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger("authsite.security")
 
 
 def client_ip(request):
     """
-    The client's address: the socket's peer, unless ``TRUSTED_PROXY_COUNT`` proxies (each
-    appending to ``X-Forwarded-For``) stand in front of the service; then the address the
-    outermost trusted proxy saw. Entries a client put into the header itself are never used, so a
-    forged ``X-Forwarded-For`` cannot pass for another client.
+    The client's address as DRF's throttles identify it: the socket's peer, unless
+    ``REST_FRAMEWORK["NUM_PROXIES"]`` (``TRUSTED_PROXY_COUNT``) proxies, each appending to
+    ``X-Forwarded-For``, stand in front of the service; then the address the outermost trusted
+    proxy saw. Entries a client put into the header itself are never used, so a forged
+    ``X-Forwarded-For`` cannot pass for another client.
     """
-    remote_addr = request.META.get("REMOTE_ADDR", "")
-    hops = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if hops <= 0 or not forwarded:
-        return remote_addr
-    addresses = [address.strip() for address in forwarded.split(",")]
-    return addresses[-min(hops, len(addresses))] or remote_addr
+    return BaseThrottle().get_ident(request)
 
 
 def log_event(event, request=None, level=logging.WARNING, **fields):

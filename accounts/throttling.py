@@ -9,33 +9,69 @@ cache, so limits hold across server processes and against bursts of concurrent r
 | ``signup_ip``   | client address              | sign-up requests                           | ``THROTTLE_SIGNUP_IP``   |
 | ``refresh_ip``  | client address              | refresh requests                           | ``THROTTLE_REFRESH_IP``  |
 
-Counting: a sliding window estimated from two fixed windows (the current one's count plus the
-previous one's, weighted by how much of it still overlaps), each an atomic ``cache.incr``
+Counting: two fixed windows, each an atomic ``cache.incr``
 (Redis ``INCRBY``; ``authsite.cache.DatabaseCache`` locks the row). DRF's own algorithm keeps a
 list of timestamps that it reads and writes back, so concurrent requests all pass: measured, 16
-simultaneous sign-ins against a limit of 5 all got through. A request that is refused is not
-counted. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
+simultaneous sign-ins against a limit of 5 all got through. The per-address throttles estimate a
+sliding window (the current window's count plus the previous one's, weighted by how much of it
+still overlaps); the per-account one is strict (``FailedSigninThrottle``). A request that is
+refused is not counted; a counted one can be refunded (``refund``) from the very window it was
+counted in. Rates and ``THROTTLE_ENABLED`` are read per request (so tests can change them).
 
-The client address is ``accounts.security.client_ip`` (``TRUSTED_PROXY_COUNT``). A throttled
+The client address is DRF's (``NUM_PROXIES``, set from ``TRUSTED_PROXY_COUNT``); IPv6 clients are
+counted per /64 network. A throttled
 request is answered 429 ``{"message": ...}`` with ``Retry-After`` (authsite.exceptions) and
-logged as a ``throttled`` security event.
+logged as a ``throttled`` security event. When the shared cache cannot be reached, throttled
+endpoints answer 503 with ``Retry-After`` (fail closed), never 500.
 """
 
 import hashlib
+import ipaddress
+import logging
 import math
+from contextlib import contextmanager
+from functools import wraps
+
+import redis
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
+from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from authsite.exceptions import ServiceUnavailable, json_error
+
 from .models import identity_key
 from .security import client_ip, log_event
+from .serializers import username_field
+
+logger = logging.getLogger("authsite.errors")
+
+
+# What a shared cache raises when it cannot be reached (the database cache's OperationalError
+# is answered 503 by authsite.exceptions already).
+CACHE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+@contextmanager
+def cache_errors_unavailable():
+    """
+    Turn an unreachable shared cache into 503 ``ServiceUnavailable`` (with ``Retry-After``). The
+    throttles fail closed: without their counters, sign-in would be open to unlimited guessing.
+    """
+    try:
+        yield
+    except CACHE_ERRORS as exc:
+        logger.error("Shared cache unavailable: %s", exc)
+        raise ServiceUnavailable() from exc
 
 
 class RateThrottle(SimpleRateThrottle):
     """A throttle keyed by the client's address, its rate looked up per request."""
 
     key = None
+    counted_key = None
 
     def __init__(self):
         pass  # The rate is read in allow_request, not once per process.
@@ -44,7 +80,20 @@ class RateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
-        return client_ip(request)
+        """
+        The client's address (DRF's, with ``NUM_PROXIES``); for IPv6, its /64 network, which one
+        host usually holds whole (rotating through its addresses would open fresh buckets).
+        """
+        ident = client_ip(request)
+        try:
+            address = ipaddress.ip_address(ident)
+        except ValueError:
+            return ident
+        if address.version == 6:
+            if address.ipv4_mapped:
+                return str(address.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        return ident
 
     def get_cache_key(self, request, view):
         ident = self.get_ident(request)
@@ -79,24 +128,33 @@ class RateThrottle(SimpleRateThrottle):
             self.cache.set(key, max(delta, 0), 2 * self.duration)
             return max(delta, 0)
 
+    def estimate(self, previous, current):
+        """The requests counted in the last ``duration``: the previous window's, weighted by overlap."""
+        return previous * (1 - self.elapsed) + current
+
     def allow_request(self, request, view):
         """Count this request; refuse it (uncounted) if the window estimate goes over the rate."""
         if not self.prepare(request, view):
             return True
-        self.current = self.add(1)
-        self.previous = self.cache.get(self.window_key(self.window - 1), 0)
-        if self.previous * (1 - self.elapsed) + self.current <= self.num_requests:
-            return True
-        self.current = self.add(-1)
+        with cache_errors_unavailable():
+            self.current = self.add(1)
+            self.previous = self.cache.get(self.window_key(self.window - 1), 0)
+            if self.estimate(self.previous, self.current) <= self.num_requests:
+                self.counted_key = self.window_key(self.window)
+                return True
+            self.current = self.add(-1)
         return self.throttle_failure()
 
-    def refund(self, request, view=None):
-        """Take back the request ``allow_request`` counted (unless its window has ended since)."""
-        if self.prepare(request, view):
+    def refund(self, request=None, view=None):
+        """Take back the request ``allow_request`` counted, in the window it was counted in."""
+        key, self.counted_key = self.counted_key, None
+        if key is None:
+            return
+        with cache_errors_unavailable():
             try:
-                self.cache.incr(self.window_key(self.window), -1)
+                self.cache.incr(key, -1)
             except ValueError:
-                pass  # a new window: nothing of this request to take back
+                pass  # that window has expired: nothing left to take back
 
     def throttle_failure(self):
         log_event("throttled", self.request, scope=self.scope)
@@ -105,12 +163,14 @@ class RateThrottle(SimpleRateThrottle):
     def wait(self):
         """Seconds until one more request fits under the estimate."""
         room = self.num_requests - 1
-        if self.current <= room:
+        if self.current > room:
+            # Only in the next window, where this one becomes the fading previous one.
+            fraction = 1 + (1 - room / self.current)
+        elif self.previous:
             # The previous window's weight has to fade: previous * (1 - e) <= room - current.
             fraction = 1 - (room - self.current) / self.previous
         else:
-            # Only in the next window, where this one becomes the fading previous one.
-            fraction = 1 + (1 - room / self.current)
+            fraction = self.elapsed  # it fits already (a concurrent refund made room)
         # Rounded first, so that float noise (50.000000001) does not add a second.
         return max(1, math.ceil(round((fraction - self.elapsed) * self.duration, 6)))
 
@@ -133,6 +193,11 @@ class FailedSigninThrottle(RateThrottle):
     password. Every attempt is counted when it comes in (so a burst of concurrent guesses is cut
     at the limit too); the views ``refund`` it when the password was right, so the account's
     owner is never counted.
+
+    The account is the one sign-in looks up: the username as the sign-in serializer cleans it
+    (whitespace stripped), under its identity key (case- and width-insensitive), so no spelling
+    of one name opens a fresh bucket. The limit is strict: no rolling period ever sees more than
+    the rate's number of attempts (the previous window counts in full, not weighted).
     """
 
     scope = "signin_user"
@@ -145,8 +210,60 @@ class FailedSigninThrottle(RateThrottle):
         if username is None:
             data = request.data
             username = data.get("username") if hasattr(data, "get") else None
-        if not isinstance(username, str) or not username:
-            return None
+        try:
+            username = username_field().run_validation(username)
+        except exceptions.ValidationError:
+            return None  # refused by the serializer before any password is checked
         # Hashed: an identity key can be longer than a cache key may be.
         return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
 
+    def estimate(self, previous, current):
+        # Any rolling period lies within two consecutive windows.
+        return previous + current
+
+    def wait(self):
+        """Seconds until the next window (or the one after, if this one alone is full)."""
+        windows = 1 if self.current <= self.num_requests - 1 else 2
+        return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
+
+
+def count_request(throttles, request, view=None):
+    """
+    Count the request in each of ``throttles`` in turn. At the first refusal, uncount it from the
+    ones before and return the refusing throttle; None when all of them let it through.
+    """
+    counted = []
+    for throttle in throttles:
+        if not throttle.allow_request(request, view):
+            for passed in counted:
+                passed.refund(request, view)
+            return throttle
+        counted.append(throttle)
+    return None
+
+
+def throttle_signins(login_view):
+    """
+    The sign-in throttles (per client address, and per account on failures) for a plain Django
+    login view that answers a successful POST with a redirect: ``django.contrib.admin``'s. A
+    refused attempt gets 429 ``{"message": ...}`` with ``Retry-After``, as on the API.
+    """
+
+    @wraps(login_view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return login_view(request, *args, **kwargs)
+        account = FailedSigninThrottle(username=request.POST.get("username"))
+        try:
+            refused = count_request([SigninIPThrottle(), account], request)
+            if refused is not None:
+                wait = refused.wait()
+                return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})
+            response = login_view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseRedirect):  # signed in: not a failed attempt
+                account.refund(request)
+        except ServiceUnavailable as exc:
+            return json_error(str(exc.detail), exc.status_code, **{"Retry-After": str(exc.wait)})
+        return response
+
+    return wrapper

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
-from .authentication import IgnoreFailures
+from .authentication import IgnoreFailures, Unauthorized
 from .models import RefreshTokenReused, Session, User
 from .permissions import HasSession, current_session
 from .schema import OPTIONAL_TOKEN, TOKEN_ERRORS
@@ -46,7 +46,13 @@ from .serializers import (
     SignoutSerializer,
     SignupSerializer,
 )
-from .throttling import FailedSigninThrottle, RefreshIPThrottle, SigninIPThrottle, SignupIPThrottle
+from .throttling import (
+    FailedSigninThrottle,
+    RefreshIPThrottle,
+    SigninIPThrottle,
+    SignupIPThrottle,
+    count_request,
+)
 from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token, token_backend
 
 INVALID_CREDENTIALS = "Invalid username or password!"
@@ -75,14 +81,20 @@ class AuthAPIView(APIView):
     """An auth endpoint: nothing it answers is stored by a cache; a refused request counts nowhere."""
 
     def check_throttles(self, request):
-        """DRF's, except that the first refusal ends the check and uncounts the throttles before it."""
-        passed = []
-        for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                for counted in passed:
-                    counted.refund(request, self)
-                self.throttled(request, throttle.wait())
-            passed.append(throttle)
+        """
+        DRF's, except that the first refusal ends the check and uncounts the throttles before it;
+        the throttles that counted the request stay in ``self.counted_throttles`` (for ``refund``).
+        """
+        self.counted_throttles = self.get_throttles()
+        refused = count_request(self.counted_throttles, request, self)
+        if refused is not None:
+            self.throttled(request, refused.wait())
+
+    def refund(self, throttle_class):
+        """Uncount this request from the ``throttle_class`` throttles that counted it."""
+        for throttle in self.counted_throttles:
+            if isinstance(throttle, throttle_class):
+                throttle.refund(self.request, self)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -179,7 +191,7 @@ class SigninView(PublicAPIView):
         if user is None:
             log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
-        FailedSigninThrottle().refund(request, self)
+        self.refund(FailedSigninThrottle)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
@@ -267,8 +279,9 @@ class RefreshTokenView(PublicAPIView):
 )
 class SignoutView(PublicAPIView):
     """
-    Revoke the session of the given refresh token and of the presented access token; with
-    ``{"all": true}``, every session of their user.
+    Revoke the session of the given refresh token (current, or retired by rotation) and of the
+    presented access token; with ``{"all": true}``, every session of their user, provided one of
+    them is a live session's: a dead credential (signed out, expired) signs nobody out everywhere.
     """
 
     def post(self, request):
@@ -280,7 +293,7 @@ class SignoutView(PublicAPIView):
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
         if wants_all(body_field(request, "all")):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
-            user_ids = set(sessions.values_list("user_id", flat=True))
+            user_ids = set(sessions.live().values_list("user_id", flat=True))
             sessions = Session.objects.filter(user__in=user_ids)
         revoked = sessions.revoke()
         if revoked:
@@ -289,8 +302,11 @@ class SignoutView(PublicAPIView):
 
 
 def wants_all(value):
-    """``all`` as DRF's BooleanField reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
-    return isinstance(value, (bool, int, str)) and value in BooleanField.TRUE_VALUES
+    """``all`` as DRF's ``BooleanField`` reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
+    try:
+        return BooleanField().run_validation(value) is True
+    except exceptions.ValidationError:
+        return False
 
 
 @extend_schema(
@@ -367,9 +383,11 @@ class SessionDetailView(SignedInAPIView):
 )
 class PasswordChangeView(SignedInAPIView):
     """
-    ``POST /api/auth/password``: change the caller's password. Every other session is revoked; the
-    current one gets a new refresh token (the old one dies) and a new access token. Callers
-    without a session (a proxy identity) are refused.
+    ``POST /api/auth/password``: change the caller's password. Every session of the user ends,
+    the current one included (so a stolen access token of it dies too); the response's tokens
+    belong to a new session that takes the current one's place (same absolute expiry). Callers
+    without a session (a proxy identity) are refused; so is one whose session ended meanwhile
+    (401 ``Unauthorized!``).
     """
 
     permission_classes = [HasSession]
@@ -385,12 +403,17 @@ class PasswordChangeView(SignedInAPIView):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
         throttle.refund(request, self)
-        session = current_session(request)
+        current = current_session(request)
         with transaction.atomic():
+            # Conditional: the session may have been revoked or evicted since authentication.
+            if not Session.objects.filter(pk=current.pk, expires_at__gt=timezone.now()).revoke():
+                raise Unauthorized()
+            session, refresh_token = Session.objects.start(
+                user, user_agent(request), expires_at=current.expires_at
+            )
             user.set_password(serializer.validated_data["newPassword"])
             user.keep_session_id = session.pk
             user.save(update_fields=["password"])
-            refresh_token = session.replace_refresh_token()
         return Response(
             {
                 "message": PASSWORD_CHANGED,

@@ -25,6 +25,15 @@ SERVER_ERROR_MESSAGE = "Internal server error."
 UNAVAILABLE_MESSAGE = "Service temporarily unavailable. Please try again shortly."
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """503 with ``Retry-After``: a service the request needs (the shared cache) is unreachable."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE_MESSAGE
+    default_code = "service_unavailable"
+    wait = 5
+
+
 def flatten_errors(detail):
     """A serializer's nested error detail as ``{field: [text, ...]}``; nested keys are dotted."""
     flat = {}
@@ -59,7 +68,7 @@ def service_unavailable():
     return Response(
         {"message": UNAVAILABLE_MESSAGE},
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": str(ServiceUnavailable.wait)},
     )
 
 

@@ -226,9 +226,8 @@ DATABASE_CACHE = {
     "BACKEND": "authsite.cache.DatabaseCache",
     "LOCATION": "authsite_cache",
     "KEY_PREFIX": CACHE_KEY_PREFIX,
-    # Django culls a third of the entries beyond MAX_ENTRIES (default 300): anyone able to create
-    # 300 throttle keys (one per username tried) would reset everyone's counters.
-    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    # authsite.cache.DatabaseCache never culls (Django's would, beyond MAX_ENTRIES, resetting
+    # everyone's throttle counters); `manage.py purgesessions` deletes the expired rows.
 }
 REDIS_CACHE = {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",

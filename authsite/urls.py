@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from accounts.throttling import throttle_signins
 from accounts.views import JWKSView
 from content.views import HelloView
 
@@ -27,6 +28,8 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.Readiness.as_view(), name="readyz"),
     re_path(r"^hello/?$", HelloView.as_view(), name="hello"),
     re_path(r"^\.well-known/jwks\.json/?$", JWKSView.as_view(), name="jwks"),
+    # The admin's login is a password form too: the sign-in throttles apply to it.
+    path("admin/login/", throttle_signins(admin.site.login)),
     path("admin/", admin.site.urls),
     # Every other path: the contract's JSON 404, with DEBUG on as well.
     re_path(r"", exceptions.not_found),

@@ -15,7 +15,7 @@ from django.db import close_old_connections, connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from accounts.models import Role, Session, User
+from accounts.models import Role, Session, User, load_role_names
 from accounts.tokens import AccessToken
 
 PASSWORD = "correct horse 12"
@@ -67,13 +67,15 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db
 def fresh_cache(request, django_db_blocker):
     """
     Every test that uses the database starts with empty caches (throttle counters), whichever the
-    backend; the others cannot reach the database cache at all.
+    backend, and with the role names loaded, as in a process that has served a request (query
+    counts are then the same whichever test runs first); the others cannot reach the database.
     """
     if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("django_db_setup")
         with django_db_blocker.unblock():
             for cache in caches.all():
                 cache.clear()
+            load_role_names()
 
 
 @pytest.fixture

@@ -37,10 +37,14 @@ def test_password_change_keeps_only_the_current_session_with_fresh_tokens(
     assert body["message"] == "Password changed successfully!"
     assert body["tokenType"] == "Bearer"
     assert "no-store" in response["Cache-Control"]
-    assert AccessToken(body["accessToken"])["sid"] == AccessToken(current["accessToken"])["sid"]
-    # The current session lives on with the new tokens; its old refresh token is dead.
+    # A new session takes the current one's place, with its absolute expiry; the old one is over,
+    # so a stolen access token of it dies with the password.
+    old_sid, new_sid = AccessToken(current["accessToken"])["sid"], AccessToken(body["accessToken"])["sid"]
+    assert new_sid != old_sid
+    assert Session.objects.get(pk=new_sid).expires_at == Session.objects.get(pk=old_sid).expires_at
     assert api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=body["accessToken"]).status_code == 200
     assert refresh(api, body["refreshToken"]).status_code == 200
+    assert api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=current["accessToken"]).json() == {"message": "Unauthorized!"}
     assert refresh(api, current["refreshToken"]).json() == {"message": "Refresh token is not in database!"}
     # Every other session is over.
     assert api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=other["accessToken"]).status_code == 401
@@ -138,3 +142,23 @@ def test_a_hasher_upgrade_at_signin_revokes_no_session(api, make_user, signin, s
     alice.refresh_from_db()
     assert alice.password.startswith("pbkdf2_sha256$")
     assert refresh(api, first["refreshToken"]).status_code == 200
+
+
+@pytest.mark.parametrize("end", ["delete", "revoke"])
+def test_a_session_that_ends_during_the_change_is_401_and_changes_nothing(api, alice, signin, monkeypatch, end):
+    """E.g. evicted by SESSIONS_PER_USER sign-ins elsewhere while the old password was hashed."""
+    tokens = signin(alice)
+    check_password = User.check_password
+
+    def check_while_the_session_ends(user, raw_password):
+        sessions = Session.objects.filter(user=user)
+        sessions.delete() if end == "delete" else sessions.revoke()
+        return check_password(user, raw_password)
+
+    monkeypatch.setattr(User, "check_password", check_while_the_session_ends)
+    response = change(api, tokens["accessToken"], {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD})
+    assert (response.status_code, response.json()) == (401, {"message": "Unauthorized!"})
+    monkeypatch.undo()
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert not Session.objects.live().exists()

@@ -566,11 +566,17 @@ def test_signout_with_a_proxy_identity_answers_200(proxy_on):
     assert response.status_code == 200
 
 
-def test_known_identity_costs_one_query(proxy_on, django_assert_num_queries):
+@pytest.mark.parametrize(
+    "path, role", [("/api/test/user", None), ("/api/test/mod", "moderator"), ("/api/test/admin", "admin")]
+)
+def test_known_identity_costs_one_query(proxy_on, django_assert_num_queries, path, role):
+    """The identity, its user and the user's roles in one query, as for authsite's own tokens."""
     hello(sign())
+    if role:
+        User.objects.get().roles.add(Role.objects.get(name=role))
     token = sign()
     with django_assert_num_queries(1):
-        assert APIClient().get("/api/test/user", **{HEADER: token}).status_code == 200
+        assert APIClient().get(path, **{HEADER: token}).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

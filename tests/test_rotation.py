@@ -126,12 +126,45 @@ def test_a_retired_token_of_a_signed_out_session_is_refused_without_500(api, ali
 
 
 @rotating
-def test_signout_with_a_retired_token_inside_the_grace_window_is_harmless(api, alice, signin):
-    first = signin(alice)["refreshToken"]
-    second = refresh(api, first).json()["refreshToken"]
+@pytest.mark.parametrize("age", [0, 31])
+def test_signout_with_a_retired_token_ends_its_session(api, alice, signin, age):
+    """Signing out with the token a tab still holds ends the session, inside the grace window or after."""
+    tokens = signin(alice)
+    first = tokens["refreshToken"]
+    second = refresh(api, first).json()
+    age_retired_tokens(age)
     response = api.post("/api/auth/signout", {"refreshToken": first}, format="json")
-    assert response.status_code == 200
-    assert refresh(api, second).status_code == 200
+    assert (response.status_code, response.json()) == (200, {"message": "You've been signed out!"})
+    assert refresh(api, second["refreshToken"]).json() == NOT_IN_DATABASE
+    for access in (tokens["accessToken"], second["accessToken"]):
+        assert api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=access).status_code == 401
+
+
+@rotating
+def test_signout_all_with_a_retired_token_of_a_live_session(api, alice, signin):
+    first = signin(alice)["refreshToken"]
+    other = signin(alice)
+    refresh(api, first)
+    api.post("/api/auth/signout", {"refreshToken": first, "all": True}, format="json")
+    assert refresh(api, other["refreshToken"]).json() == NOT_IN_DATABASE
+
+
+@rotating
+def test_a_session_keeps_only_its_latest_retired_tokens(api, alice, signin, monkeypatch):
+    """Rotation never grows the table without bound; the kept ones still detect reuse."""
+    monkeypatch.setattr(RetiredRefreshToken, "KEPT_PER_SESSION", 3)
+    other = signin(alice)["refreshToken"]
+    refresh(api, other)  # another session's retired token is not this one's to drop
+    tokens = [signin(alice)["refreshToken"]]
+    for _ in range(6):
+        tokens.append(refresh(api, tokens[-1]).json()["refreshToken"])
+    session = Session.objects.get(token_digest=refresh_token_digest(tokens[-1]))
+    kept = set(session.retired_tokens.values_list("token_digest", flat=True))
+    assert kept == {refresh_token_digest(token) for token in tokens[-4:-1]}
+    assert RetiredRefreshToken.objects.count() == 4
+    age_retired_tokens(31)
+    assert refresh(api, tokens[-4]).json() == NOT_IN_DATABASE  # kept: reuse revokes the session
+    assert refresh(api, tokens[-1]).json() == NOT_IN_DATABASE
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

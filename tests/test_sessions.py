@@ -237,6 +237,41 @@ def test_a_granted_role_is_honoured_on_the_next_request(api, alice, token_for):
     assert api.get("/api/test/admin", **x_access_token(token)).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["a,b", "x:y", "1:admin", "ünï,cödé:", "%s"])
+def test_any_role_name_is_read_back_exactly(api, make_user, token_for, name, django_assert_num_queries):
+    """Role names made by the ORM or a fixture (the admin, loaddata) break nobody's requests."""
+    odd = Role.objects.create(name=name)
+    user = make_user("odd", roles=[Role.USER, Role.MODERATOR])
+    user.roles.add(odd)
+    token = token_for(user)
+    assert api.get("/api/test/user", **x_access_token(token)).status_code == 200  # reads the new role
+    with django_assert_num_queries(1):
+        assert api.get("/api/test/mod", **x_access_token(token)).status_code == 200
+    response = api.get("/api/auth/me", **x_access_token(token))
+    assert response.json()["roles"] == ["ROLE_USER", "ROLE_MODERATOR", f"ROLE_{name.upper()}"]
+
+
+def test_a_renamed_role_reads_under_its_new_name_on_the_next_request(api, moderator, token_for):
+    token = token_for(moderator)
+    assert api.get("/api/test/mod", **x_access_token(token)).status_code == 200
+    role = Role.objects.get(name=Role.MODERATOR)
+    role.name = "mods"
+    role.save()  # as the admin does
+    assert api.get("/api/auth/me", **x_access_token(token)).json()["roles"] == ["ROLE_USER", "ROLE_MODS"]
+    assert api.get("/api/test/mod", **x_access_token(token)).status_code == 403
+
+
+def test_a_user_holding_many_roles_is_read_in_full(api, make_user, token_for):
+    """Role ids, not names, are aggregated: far from MySQL's group_concat_max_len (1024 bytes)."""
+    many = Role.objects.bulk_create(Role(name=f"r{n:018d}") for n in range(120))
+    user = make_user("many", roles=[Role.USER, Role.ADMIN])
+    user.roles.add(*Role.objects.filter(name__startswith="r0"))
+    token = token_for(user)
+    roles = api.get("/api/auth/me", **x_access_token(token)).json()["roles"]
+    assert len(roles) == 2 + len(many)
+    assert api.get("/api/test/admin", **x_access_token(token)).status_code == 200
+
+
 # -- GET /api/auth/sessions, DELETE /api/auth/sessions/<id> -----------------------------------
 
 
@@ -340,6 +375,21 @@ def test_signout_all_without_any_credential_revokes_nothing(api, alice, signin):
     assert_session_alive(api, tokens)
 
 
+@pytest.mark.parametrize("end", ["signout", "expiry"])
+def test_signout_all_with_a_dead_refresh_token_signs_nobody_out(api, alice, signin, end):
+    """Only a live session's credential may end every session: not one found in old logs."""
+    old = signin(alice)
+    if end == "signout":
+        api.post("/api/auth/signout", {"refreshToken": old["refreshToken"]}, format="json")
+    else:
+        Session.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    live = [signin(alice) for _ in range(2)]
+    response = api.post("/api/auth/signout", {"refreshToken": old["refreshToken"], "all": True}, format="json")
+    assert (response.status_code, response.json()) == (200, {"message": "You've been signed out!"})
+    for tokens in live:
+        assert_session_alive(api, tokens)
+
+
 # -- per-user cap and purge ------------------------------------------------------------------
 
 
@@ -363,7 +413,7 @@ def test_purgesessions_deletes_revoked_and_expired_sessions_only(alice, capsys):
     Session.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     RetiredRefreshToken.objects.create(session=revoked, token_digest="0" * 64, retired_at=timezone.now())
     call_command("purgesessions")
-    assert capsys.readouterr().out.strip() == "Purged 2 session(s)."
+    assert capsys.readouterr().out.splitlines()[0] == "Purged 2 session(s)."
     assert list(Session.objects.values_list("pk", flat=True)) == [live.pk]
     assert not RetiredRefreshToken.objects.exists()
 

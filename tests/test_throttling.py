@@ -6,18 +6,22 @@ which X-Forwarded-For entry is the client.
 """
 
 import logging
+from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings as django_settings_override
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import Session
-from accounts.throttling import FailedSigninThrottle, RateThrottle
+from accounts.throttling import FailedSigninThrottle, RateThrottle, SigninIPThrottle
 from tests.conftest import PASSWORD, concurrently
 
 HOUR = 3600
@@ -86,8 +90,16 @@ def test_signin_is_throttled_per_client_address(api, alice, rates):
     assert signin(api, ip="192.0.2.2").status_code == 200  # another client: its own bucket
 
 
+def trust_proxies(settings, count):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}
+
+
+def test_trusted_proxy_count_is_drfs_num_proxies():
+    assert django_settings.REST_FRAMEWORK["NUM_PROXIES"] == django_settings.TRUSTED_PROXY_COUNT == 0
+
+
 def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, settings):
-    settings.TRUSTED_PROXY_COUNT = 0
+    trust_proxies(settings, 0)
     rates(signin_ip="2/min")
     for n in range(2):
         assert signin(api, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code == 200
@@ -95,7 +107,7 @@ def test_a_forged_x_forwarded_for_opens_no_fresh_bucket(api, alice, rates, setti
 
 
 def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, alice, rates, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    trust_proxies(settings, 1)
     rates(signin_ip="2/min")
     proxy = "10.0.0.1"
     # The client forges leading entries; the proxy appends the address it saw (203.0.113.9).
@@ -105,6 +117,17 @@ def test_behind_one_trusted_proxy_the_client_is_the_last_forwarded_address(api, 
     assert_throttled(signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.9"))
     # Another client behind the same proxy has its own bucket.
     assert signin(api, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+def test_ipv6_clients_are_counted_per_64_network(api, alice, rates):
+    rates(signin_ip="2/min")
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+        assert signin(api, ip=host).status_code == 200
+    assert_throttled(signin(api, ip="2001:db8:1:2:abcd:1234:5678:9abc"))
+    assert signin(api, ip="2001:db8:1:3::1").status_code == 200  # the next /64: its own bucket
+    assert signin(api, ip="::ffff:192.0.2.7").status_code == 200  # IPv4-mapped: that IPv4 address
+    assert signin(api, ip="192.0.2.7").status_code == 200
+    assert_throttled(signin(api, ip="192.0.2.7"))
 
 
 def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, rates):
@@ -117,6 +140,28 @@ def test_failed_signins_are_throttled_per_account_across_addresses(api, alice, r
     assert_throttled(signin(api, username="ALICE", password="wrong", ip="192.0.2.51"), HOUR)
     # Other accounts are not affected.
     assert signin(api, username="bob", password="wrong", ip="192.0.2.52").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [" alice", "alice ", "\talice\t", "\u3000alice\u3000", "\n alice", "ＡＬＩＣＥ", "Alice", " ALICE\t"],
+)
+def test_no_spelling_of_the_name_opens_a_fresh_account_bucket(api, alice, rates, spelling):
+    """The bucket is the account sign-in looks up: whitespace stripped, caseless, width-folded."""
+    rates(signin_user="3/hour")
+    for n in range(3):
+        assert signin(api, password="wrong", ip=f"192.0.2.{n}").status_code == 401
+    assert_throttled(signin(api, username=spelling, password="wrong", ip="192.0.2.60"), HOUR)
+    assert_throttled(signin(api, username=spelling, ip="192.0.2.61"), HOUR)
+
+
+def test_the_right_password_under_another_spelling_is_not_counted(api, alice, rates):
+    rates(signin_user="2/hour")
+    for n in range(4):
+        assert signin(api, username=" ALICE\t", ip=f"192.0.2.{n}").status_code == 200
+    for n in range(2):
+        assert signin(api, username="alice", password="wrong", ip=f"192.0.2.{n}").status_code == 401
+    assert_throttled(signin(api, username="\u3000Alice", password="wrong"), HOUR)
 
 
 def test_unknown_usernames_are_throttled_like_known_ones(api, db, rates):
@@ -320,6 +365,179 @@ def test_a_refund_after_its_window_ended_gives_no_credit(db, rates, clock):
     assert counted.allow_request(request, None)
     clock.now += 60  # the sign-in took long: its window is over when the password turns out right
     refunded = FailedSigninThrottle(username="alice")
-    refunded.refund(request)
+    refunded.refund(request)  # never counted anything: nothing to take back
+    refunded.prepare(request, None)
     assert cache.get(refunded.window_key(refunded.window)) is None  # no -1 credit in the new one
     assert cache.get(counted.window_key(counted.window)) == 1
+
+
+def test_a_refund_takes_back_exactly_the_window_the_request_was_counted_in(db, rates, clock):
+    rates(signin_user="2/min")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+    counted = FailedSigninThrottle(username="alice")
+    assert counted.allow_request(request, None)
+    clock.now += 60
+    attacker = FailedSigninThrottle(username="alice")
+    assert attacker.allow_request(request, None)  # a guess in the new window: count 1
+    counted.refund(request)  # the slow, successful sign-in from before
+    assert cache.get(attacker.window_key(attacker.window)) == 1
+    assert cache.get(counted.window_key(counted.window)) == 0
+    counted.refund(request)  # a second refund takes nothing more
+    assert cache.get(counted.window_key(counted.window)) == 0
+
+
+@pytest.mark.parametrize("previous, current", [(0, 1), (0, 4), (0, 0)])
+def test_retry_after_never_divides_by_an_empty_previous_window(previous, current):
+    """A concurrent refund can leave the counts under the limit by the time wait() is asked."""
+    throttle = SigninIPThrottle()
+    throttle.num_requests, throttle.duration, throttle.elapsed = 5, HOUR, 0.5
+    throttle.previous, throttle.current = previous, current
+    assert throttle.wait() == 1
+
+
+def test_no_rolling_hour_sees_more_failed_signins_than_the_account_limit(db, rates, clock):
+    """Late in one window and late in the next, 0.99 h apart: together still at most the limit."""
+    rates(signin_user="100/hour")
+    request = Request(APIRequestFactory().post("/api/auth/signin"))
+
+    def attempts(count):
+        return sum(FailedSigninThrottle(username="alice").allow_request(request, None) for _ in range(count))
+
+    clock.now = 1_800_000_000.0 + HOUR * 0.99
+    allowed = attempts(150)
+    clock.now = 1_800_000_000.0 + HOUR * 1.98
+    allowed += attempts(150)
+    assert allowed == 100
+    clock.now = 1_800_000_000.0 + HOUR * 2.0  # more than an hour after the burst
+    assert attempts(150) == 100
+
+
+def test_the_account_throttle_says_when_the_next_attempt_passes(api, alice, rates, clock):
+    rates(signin_user="2/hour")
+    clock.now += HOUR / 4
+    for _ in range(2):
+        assert signin(api, password="wrong").status_code == 401
+    refused = signin(api, password="wrong", ip="192.0.2.9")
+    assert_throttled(refused, HOUR)
+    clock.now += int(refused["Retry-After"]) - 1
+    assert signin(api, password="wrong", ip="192.0.2.10").status_code == 429
+    clock.now += HOUR  # the full window has left the rolling hour
+    assert signin(api, password="wrong", ip="192.0.2.11").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/auth/signin", {"username": "alice", "password": PASSWORD}),
+        ("/api/auth/signup", {"username": "bob", "email": "bob@example.com", "password": PASSWORD}),
+        ("/api/auth/refreshtoken", {"refreshToken": "whatever"}),
+    ],
+)
+def test_an_unreachable_redis_is_503_with_retry_after_not_500(alice, settings, path, body):
+    """Fail closed: without its counters a throttle cannot hold, so the request waits."""
+    settings.CACHES = {"default": {**CACHE_BACKENDS["redis"], "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = APIClient(raise_request_exception=False).post(path, body, format="json")
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
+    assert response["Retry-After"] == "5"
+    assert not Session.objects.exists()
+
+
+def admin_login(client, username, password=PASSWORD, ip="192.0.2.1"):
+    return client.post("/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_admin_login_failures_count_against_the_account(client, make_user, rates):
+    rates(signin_user="3/hour")
+    make_user("root", is_staff=True, is_superuser=True)
+    for n in range(3):
+        assert admin_login(client, "root", f"guess{n}", ip=f"192.0.2.{n}").status_code == 200  # form error
+    assert_throttled(admin_login(client, "root", ip="192.0.2.50"), HOUR)
+    # One bucket with the API's sign-in, under any spelling.
+    assert_throttled(signin(APIClient(), username=" ROOT", ip="192.0.2.51"), HOUR)
+    assert_throttled(admin_login(client, "\u3000Root", "guess", ip="192.0.2.52"), HOUR)
+
+
+def test_admin_login_is_throttled_per_client_address(client, make_user, rates):
+    rates(signin_ip="2/min")
+    make_user("root", is_staff=True, is_superuser=True)
+    for name in ("root", "someone"):
+        assert admin_login(client, name, "guess").status_code == 200
+    assert_throttled(admin_login(client, "other", "guess"))
+    assert admin_login(client, "root", ip="192.0.2.2").status_code == 302  # another client
+
+
+def test_a_successful_admin_login_is_not_a_failed_attempt(client, make_user, rates):
+    rates(signin_user="2/hour")
+    make_user("root", is_staff=True, is_superuser=True)
+    for _ in range(4):
+        response = admin_login(client, "root")
+        assert response.status_code == 302
+        client.logout()
+    for _ in range(2):
+        assert admin_login(client, "root", "guess").status_code == 200
+    assert_throttled(admin_login(client, "root"), HOUR)
+    assert client.get("/admin/login/").status_code == 200  # the form itself is never throttled
+
+
+def test_admin_login_with_an_unreachable_redis_is_503(client, make_user, settings):
+    make_user("root", is_staff=True, is_superuser=True)
+    settings.CACHES = {"default": {**CACHE_BACKENDS["redis"], "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = admin_login(client, "root")
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
+    assert response["Retry-After"] == "5"
+
+
+@pytest.fixture
+def database_cache(settings, db):
+    settings.CACHES = {"default": django_settings.DATABASE_CACHE}
+    return cache
+
+
+def test_database_cache_writes_never_count_or_cull_the_table(api, alice, rates, database_cache):
+    """Django's runs SELECT COUNT(*) over the whole table on every write, and culls in the request."""
+    database_cache.set_many({f"~filler-{n}": n for n in range(50)}, 3600)
+    with CaptureQueriesContext(connection) as queries:
+        assert signin(api, password="wrong").status_code == 401
+        database_cache.set("k", 1, 60)
+        database_cache.add("k2", 1, 60)
+        database_cache.touch("k", 120)
+    statements = [query["sql"].upper() for query in queries]
+    assert not [sql for sql in statements if "COUNT(" in sql]
+    assert not [sql for sql in statements if sql.startswith("DELETE")]
+    with django_settings_override(CACHES={"default": {**django_settings.DATABASE_CACHE, "OPTIONS": {"MAX_ENTRIES": 10}}}):
+        cache.set("one-more", 1, 60)
+        assert cache.get("~filler-0") == 0  # nothing culled
+
+
+def expire(key):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE authsite_cache SET expires = %s WHERE cache_key = %s",
+            [connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=5)), cache.make_key(key)],
+        )
+
+
+def test_database_cache_add_set_and_touch_keep_their_meaning(database_cache):
+    assert cache.add("k", 1, 60) is True
+    assert cache.add("k", 2, 60) is False and cache.get("k") == 1  # a live key stays
+    expire("k")
+    assert cache.add("k", 3, 60) is True and cache.get("k") == 3  # an expired one is taken over
+    cache.set("k", 4, 60)
+    assert cache.get("k") == 4
+    assert cache.touch("k", 60) is True
+    expire("k")
+    assert cache.touch("k", 60) is False and cache.get("k") is None
+    assert cache.touch("missing", 60) is False
+
+
+def test_purgesessions_deletes_expired_cache_rows(database_cache, capsys):
+    cache.set_many({"live": 1, "old-1": 2, "old-2": 3}, 60)
+    expire("old-1")
+    expire("old-2")
+    call_command("purgesessions")
+    assert "Purged 2 expired cache entries (default)." in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM authsite_cache")
+        assert [row[0] for row in cursor.fetchall()] == [cache.make_key("live")]

@@ -15,7 +15,6 @@ import jwt
 import pytest
 from django.conf import settings
 
-from accounts.tokens import AccessToken
 from tests.conftest import PASSWORD
 
 UNAUTHORIZED = {"message": "Unauthorized!"}
@@ -193,6 +192,13 @@ def test_security_events_are_logged_without_tokens_or_passwords(api, alice, sign
         assert not any(secret in e for e in events)
 
 
-def test_access_tokens_are_built_with_the_pinned_algorithm(alice, token_for):
-    assert jwt.get_unverified_header(token_for(alice))["alg"] == settings.SIMPLE_JWT["ALGORITHM"]
-    assert AccessToken.token_type == "access"
+@pytest.mark.parametrize("algorithm", ["HS256", "HS512"])
+def test_the_configured_algorithm_signs_and_is_the_only_one_accepted(api, alice, token_for, settings, algorithm):
+    """JWT_ALGORITHM both signs the tokens and pins verification: the other HMAC one is refused."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ALGORITHM": algorithm}
+    token = token_for(alice)
+    assert jwt.get_unverified_header(token)["alg"] == algorithm
+    assert get_user_board(api, token).status_code == 200
+    other = "HS512" if algorithm == "HS256" else "HS256"
+    response = get_user_board(api, forge(claims_of(token), algorithm=other))
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
