@@ -11,7 +11,7 @@ and messages.
 
 Revocation is immediate, at one query per request: ``get_user`` loads the token's session (``sid``)
 joined to its user, with the ids of the user's roles aggregated in a subquery
-(``Session.objects.authenticating``), and only a live session of an active user passes. The user
+(``accounts.queries.live_session``), and only a live session of an active user passes. The user
 comes back with its roles loaded, so the role permissions (``accounts.permissions``) and
 ``/api/auth/me`` need no further query, and roles are still read fresh on every request.
 """
@@ -20,7 +20,7 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
-from .models import Session
+from .queries import live_session
 from .tokens import SESSION_ID_CLAIM, AccessToken
 
 ACCESS_TOKEN_HEADER = "HTTP_X_ACCESS_TOKEN"
@@ -73,7 +73,7 @@ class AccessTokenAuthentication(JWTAuthentication):
         session_id = validated_token.get(SESSION_ID_CLAIM)
         if type(user_id) is not int or type(session_id) is not int:
             raise Unauthorized()
-        session = Session.objects.authenticating(session_id, user_id).first()
+        session = live_session(session_id, user_id)
         if session is None:
             raise Unauthorized()
         user = session.user

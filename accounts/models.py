@@ -228,20 +228,6 @@ class SessionQuerySet(models.QuerySet):
         """Sessions that are neither revoked nor expired, of active users."""
         return self.filter(revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True)
 
-    def authenticating(self, session_id, user_id):
-        """
-        The live session ``session_id`` of user ``user_id``, its user joined and the ids of the
-        user's roles aggregated into one column (``held_role_ids``), so authenticating a request,
-        session check and role check included, costs exactly one query. The roles a user holds
-        are read fresh each time.
-        """
-        return (
-            self.live()
-            .filter(pk=session_id, user_id=user_id)
-            .select_related("user")
-            .annotate(role_ids=held_role_ids("user_id"))
-        )
-
     def revoke(self):
         """Revoke the sessions not revoked yet; returns how many."""
         return self.filter(revoked_at=None).update(revoked_at=timezone.now())

@@ -1,0 +1,86 @@
+"""
+The request hot path's one query, written once as SQL.
+
+Every protected request needs the token's session, its user and the user's role ids. The ORM
+expresses that as ``Session.objects.live().filter(...).select_related("user").annotate(role_ids=
+held_role_ids("user_id"))``, but building and compiling that queryset cost about 1.5 ms of CPU per
+request, several times everything else the request does (BENCHMARKS.md). ``live_session`` runs the
+same query from SQL composed once per database connection, and turns the row into model instances
+with Django's own converters, so the instances are what the ORM would have returned.
+"""
+
+from django.db import connections
+from django.utils import timezone
+
+from .models import Session, User
+
+
+class LiveSessionStatement:
+    """The SQL and the row converters for one database connection."""
+
+    def __init__(self, connection):
+        quote = connection.ops.quote_name
+        session_table = quote(Session._meta.db_table)
+        user_table = quote(User._meta.db_table)
+        membership = User.roles.through._meta
+        membership_table = quote(membership.db_table)
+        self.session_fields = Session._meta.concrete_fields
+        self.user_fields = User._meta.concrete_fields
+        columns = ", ".join(
+            f"{quote(field.model._meta.db_table)}.{quote(field.column)}"
+            for field in (*self.session_fields, *self.user_fields)
+        )
+        role_id = f"{membership_table}.{quote(membership.get_field('role').column)}"
+        if connection.vendor == "mysql":
+            role_ids = f"GROUP_CONCAT({role_id} SEPARATOR ',')"
+        else:
+            role_ids = f"GROUP_CONCAT({role_id}, ',')"
+        member = f"{membership_table}.{quote(membership.get_field('user').column)}"
+        session_user = f"{session_table}.{quote(Session._meta.get_field('user').column)}"
+        user_pk = f"{user_table}.{quote(User._meta.pk.column)}"
+        self.sql = (
+            f"SELECT {columns}, "
+            f"(SELECT {role_ids} FROM {membership_table} WHERE {member} = {user_pk}) "
+            f"FROM {session_table} INNER JOIN {user_table} ON {user_pk} = {session_user} "
+            f"WHERE {session_table}.{quote(Session._meta.pk.column)} = %s "
+            f"AND {session_user} = %s "
+            f"AND {session_table}.{quote('revoked_at')} IS NULL "
+            f"AND {session_table}.{quote('expires_at')} > %s "
+            f"AND {user_table}.{quote('is_active')} = %s"
+        )
+        self.compiler = Session.objects.none().query.get_compiler(connection=connection)
+        self.converters = self.compiler.get_converters(
+            [field.get_col(field.model._meta.db_table) for field in (*self.session_fields, *self.user_fields)]
+        )
+
+    def params(self, connection, session_id, user_id):
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        return [session_id, user_id, now, True]
+
+    def session(self, alias, row):
+        """The Session (its ``user`` attached, ``role_ids`` set) from a result row."""
+        values = next(self.compiler.apply_converters([row[:-1]], self.converters))
+        split = len(self.session_fields)
+        session = Session.from_db(alias, [f.attname for f in self.session_fields], values[:split])
+        session.user = User.from_db(alias, [f.attname for f in self.user_fields], values[split:])
+        session.role_ids = row[-1]
+        return session
+
+
+_statements = {}
+
+
+def live_session(session_id, user_id, using="default"):
+    """
+    The live (not revoked, not expired) session ``session_id`` of the active user ``user_id``,
+    its user joined and the ids of the user's roles in ``role_ids`` (``"3,1"``, or None): one query,
+    read fresh each time. None when there is no such session.
+    """
+    connection = connections[using]
+    statement = _statements.get((using, connection.vendor))
+    if statement is None:
+        statement = _statements[using, connection.vendor] = LiveSessionStatement(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(connection, session_id, user_id))
+        row = cursor.fetchone()
+    return None if row is None else statement.session(using, row)

@@ -1,0 +1,60 @@
+"""accounts.queries.live_session: the hot path's hand-written query returns what the ORM would."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role, Session, User
+from accounts.queries import live_session
+
+
+def field_values(instance):
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_returns_the_orm_instances(make_user, django_assert_num_queries):
+    user = make_user("boss", roles=[Role.ADMIN, Role.USER], first_name="Zoë")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    session, _ = Session.objects.start(user, user_agent="curl/8")
+    with django_assert_num_queries(1):
+        found = live_session(session.pk, user.pk)
+    expected = Session.objects.select_related("user").get(pk=session.pk)
+    assert field_values(found) == field_values(expected)
+    assert field_values(found.user) == field_values(expected.user)
+    assert found.user.is_active is True and found.user.is_staff is False
+    assert timezone.is_aware(found.expires_at) and timezone.is_aware(found.user.date_joined)
+    assert sorted(int(i) for i in found.role_ids.split(",")) == sorted(
+        user.roles.values_list("id", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_user_without_roles(make_user):
+    user = make_user("nobody", roles=[])
+    session, _ = Session.objects.start(user)
+    assert live_session(session.pk, user.pk).role_ids is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda session: Session.objects.filter(pk=session.pk).revoke(),
+        lambda session: Session.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1)),
+        lambda session: User.objects.filter(pk=session.user_id).update(is_active=False),
+        lambda session: session.delete(),
+    ],
+    ids=["revoked", "expired", "inactive-user", "deleted"],
+)
+def test_no_session_unless_live(alice, spoil):
+    session, _ = Session.objects.start(alice)
+    spoil(session)
+    assert live_session(session.pk, alice.pk) is None
+
+
+@pytest.mark.django_db
+def test_session_of_another_user_is_not_found(alice, make_user):
+    session, _ = Session.objects.start(alice)
+    assert live_session(session.pk, make_user("bob").pk) is None
