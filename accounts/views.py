@@ -102,10 +102,9 @@ class AuthAPIView(APIView):
         return response
 
 
-@extend_schema(auth=OPTIONAL_TOKEN)
-class PublicAPIView(AuthAPIView):
+class OptionalTokenMixin:
     """
-    An endpoint that needs no token. A missing, invalid or expired token makes the caller
+    For an endpoint that needs no token. A missing, invalid or expired token makes the caller
     anonymous, never a 401: the refresh-flow clients send their expired access token with the
     very requests that get them a new one. Authentication is lazy: a token is only checked if
     the view asks who the caller is.
@@ -116,6 +115,11 @@ class PublicAPIView(AuthAPIView):
 
     def perform_authentication(self, request):
         pass
+
+
+@extend_schema(auth=OPTIONAL_TOKEN)
+class PublicAPIView(OptionalTokenMixin, AuthAPIView):
+    """An auth endpoint that needs no token (signup, signin, refreshtoken, signout)."""
 
 
 class SignedInAPIView(AuthAPIView):

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsModerator
-from accounts.schema import TOKEN_ERRORS
+from accounts.schema import OPTIONAL_TOKEN, TOKEN_ERRORS
 from accounts.serializers import MessageSerializer
-from accounts.views import PublicAPIView
+from accounts.views import OptionalTokenMixin
 from authsite.schema import DATABASE_ERRORS, api_errors
 
 
@@ -37,8 +37,9 @@ class BoardView(APIView):
         return HttpResponse(self.text, content_type="text/plain; charset=utf-8")
 
 
+@extend_schema(auth=OPTIONAL_TOKEN)
 @board_schema(*DATABASE_ERRORS)
-class PublicBoard(PublicAPIView, BoardView):
+class PublicBoard(OptionalTokenMixin, BoardView):
     text = "Public Content."
 
 

@@ -260,3 +260,10 @@ def test_query_count(api, admin_user, token_for, django_assert_num_queries, path
     with django_assert_num_queries(queries):
         response = api.get(path, **header(token))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_public_board_is_cacheable_content_not_an_auth_response(api):
+    """Only responses that can carry a token are no-store; the public board carries none."""
+    response = api.get("/api/test/all")
+    assert "no-store" not in response.get("Cache-Control", "")
