@@ -777,3 +777,15 @@ def test_admin_lists_and_links_external_identities(client, make_user, alice):
     response = client.get("/admin/proxyauth/externalidentity/?q=alice")
     assert response.status_code == 200
     assert ALICE_SUB.encode() in response.content
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_X_GOOG_IAP_JWT_ASSERTION": "not.a.jwt"}],
+    ids=["no-assertion", "invalid-assertion"],
+)
+def test_i25_health_check_answers_without_identity_while_proxy_auth_is_on(proxy_on, api, headers):
+    """Load-balancer health checks carry no assertion: /healthz answers 200 and reads none."""
+    response = api.get("/healthz", **headers)
+    assert response.status_code == 200
+    assert api.get("/hello", **headers).status_code in (401, 403)  # while every other path refuses
