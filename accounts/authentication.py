@@ -26,6 +26,11 @@ from .tokens import SESSION_ID_CLAIM, AccessToken
 ACCESS_TOKEN_HEADER = "HTTP_X_ACCESS_TOKEN"
 
 
+def is_database_id(value):
+    """An int that fits a BigAutoField (what the ORM would look up rather than treat as empty)."""
+    return type(value) is int and 0 < value < 2**63
+
+
 class Unauthorized(exceptions.AuthenticationFailed):
     default_detail = "Unauthorized!"
     default_code = "unauthorized"
@@ -71,7 +76,7 @@ class AccessTokenAuthentication(JWTAuthentication):
         """The token's user, if the session the token names is live (one query)."""
         user_id = validated_token.get("id")
         session_id = validated_token.get(SESSION_ID_CLAIM)
-        if type(user_id) is not int or type(session_id) is not int:
+        if not (is_database_id(user_id) and is_database_id(session_id)):
             raise Unauthorized()
         session = live_session(session_id, user_id)
         if session is None:

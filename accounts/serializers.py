@@ -125,6 +125,8 @@ class SignupSerializer(serializers.Serializer):
 
     def validate_username(self, value):
         value = User.normalize_username(value)
+        if len(value) > USERNAME_MAX_LENGTH:  # NFKC can expand: "ﬃ" is "ffi"
+            raise serializers.ValidationError(self.fields["username"].error_messages["max_length"])
         try:
             UnicodeUsernameValidator()(value)
         except DjangoValidationError as error:

@@ -6,7 +6,7 @@ import jwt
 import pytest
 from django.conf import settings
 
-from accounts.models import Role
+from accounts.models import Role, Session
 
 BOARDS = [
     # path, roles that may read it (None: anyone, even without a token), text
@@ -133,10 +133,21 @@ def sign(payload, key=None, algorithm="HS256", headers=None):
 
 
 def claims(user, **overrides):
+    """An acceptable access token's payload for a new session of ``user``, with ``overrides``."""
     now = int(time.time())
-    payload = {"token_type": "access", "exp": now + 300, "iat": now, "jti": "x" * 32, "id": user.pk}
+    session, _ = Session.objects.start(user)
+    payload = {
+        "token_type": "access", "exp": now + 300, "iat": now, "jti": "x" * 32,
+        "id": user.pk, "sid": session.pk, "iss": settings.SIMPLE_JWT["ISSUER"],
+    }
     payload.update(overrides)
     return {key: value for key, value in payload.items() if value is not None}
+
+
+@pytest.mark.django_db
+def test_the_baseline_forged_token_is_acceptable(api, alice):
+    """So that each bad token below fails for its own defect, not for a missing claim."""
+    assert_text(api.get("/api/test/user", **x_access(sign(claims(alice)))), "User Content.")
 
 
 def forged_none(user):
@@ -159,6 +170,12 @@ BAD_TOKENS = {
     "no-id": lambda user: sign(claims(user, id=None)),
     "string-id": lambda user: sign(claims(user, id=str(user.pk))),
     "unknown-user": lambda user: sign(claims(user, id=user.pk + 1000)),
+    "no-session": lambda user: sign(claims(user, sid=None)),
+    "unknown-session": lambda user: sign(claims(user, sid=10**9)),
+    "id-beyond-64-bits": lambda user: sign(claims(user, id=2**64)),
+    "sid-beyond-64-bits": lambda user: sign(claims(user, sid=2**64)),
+    "negative-id": lambda user: sign(claims(user, id=-1)),
+    "wrong-issuer": lambda user: sign(claims(user, iss="https://elsewhere.example")),
     "tampered": lambda user: sign(claims(user))[:-3] + "AAA",
 }
 

@@ -1,5 +1,6 @@
 """The one error shape: {"message": ...} for every error, never `detail`, HTML or a traceback."""
 
+import json
 import logging
 
 import pytest
@@ -207,3 +208,21 @@ def test_unencodable_strings_are_refused_not_500(api, alice, path, raw):
     assert response.status_code in (200, 400, 403)
     assert "message" in response.json()
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("length", ["abc", "-"])
+def test_unreadable_content_length_is_json_400(length):
+    response = Client().generic(
+        "POST", "/api/auth/signin", b"{}", content_type="application/json", CONTENT_LENGTH=length
+    )
+    assert assert_json_error(response, 400) == {"message": "Invalid Content-Length header."}
+
+
+def test_django_level_403_is_json(rf):
+    from authsite.exceptions import permission_denied
+
+    response = permission_denied(rf.get("/admin/"))
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {"message": "You do not have permission to perform this action."}

@@ -52,6 +52,17 @@ def test_no_session_unless_live(alice, spoil):
     session, _ = Session.objects.start(alice)
     spoil(session)
     assert live_session(session.pk, alice.pk) is None
+    # The ORM's definition of a live session agrees.
+    assert not Session.objects.live().filter(pk=session.pk, user_id=alice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_agrees_with_the_orm_definition_of_live(alice):
+    session, _ = Session.objects.start(alice)
+    orm = Session.objects.live().filter(pk=session.pk, user_id=alice.pk).select_related("user").get()
+    found = live_session(session.pk, alice.pk)
+    assert field_values(found) == field_values(orm)
+    assert field_values(found.user) == field_values(orm.user)
 
 
 @pytest.mark.django_db

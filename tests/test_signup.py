@@ -78,6 +78,8 @@ INVALID = [
     ({"password": 12345678901}, "Password must be a string.", "password"),
     ({"password": None}, "Password is required.", "password"),
     ({"username": "b" * 151}, "Username must be at most 150 characters.", "username"),
+    ({"username": "ﬃ" * 51}, "Username must be at most 150 characters.", "username"),  # NFKC: 153
+    ({"username": "ﬀ" * 76}, "Username must be at most 150 characters.", "username"),  # NFKC: 152
     ({"email": "b" * 245 + "@example.com"}, "Email must be at most 254 characters.", "email"),
     ({"password": "p" * 4097}, "Password must be at most 4096 characters.", "password"),
     ({"email": "not-an-email"}, "Email must be a valid email address.", "email"),
@@ -333,3 +335,10 @@ def test_concurrent_duplicate_signups(make_body, loser, precheck, monkeypatch):
     assert results == [(200, OK["message"])] + [(400, loser["message"])] * 3
     assert User.objects.count() == 1
     assert not User.objects.filter(roles=None).exists()
+
+
+@pytest.mark.django_db
+def test_username_at_the_limit_after_normalisation(api):
+    response = signup(api, body(username="ﬃ" * 50, email="ffi@example.com"))  # NFKC: 150 chars
+    assert (response.status_code, response.json()) == (200, OK)
+    assert User.objects.get().username == "ffi" * 50
