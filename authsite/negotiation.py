@@ -1,4 +1,5 @@
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 
 
 class JSONOnlyContentNegotiation(DefaultContentNegotiation):
@@ -11,3 +12,12 @@ class JSONOnlyContentNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class JSONErrorsMixin:
+    """For a view that renders HTML, YAML or text on success: its errors are the contract's JSON."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -12,9 +12,11 @@ from http import HTTPStatus
 from django.conf import settings
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 
 from .exceptions import UNAVAILABLE_MESSAGE
+from .negotiation import JSONErrorsMixin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -72,3 +74,7 @@ def without_trailing_slash(endpoints, **kwargs):
     that the urlconf's ``/?`` makes optional.
     """
     return [(path.rstrip("/") or "/", regex, method, view) for path, regex, method, view in endpoints]
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
+    """``/api/schema``: YAML, or JSON on request; an unknown ``?format=`` is the contract's JSON 404."""

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.throttling import throttle_signins
@@ -8,6 +8,7 @@ from accounts.views import JWKSView
 from content.views import HelloView
 
 from . import exceptions, health
+from .schema import SchemaView
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
@@ -15,7 +16,7 @@ urlpatterns = [
     # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
     re_path(
         r"^api/schema/?$",
-        SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
+        SchemaView.as_view(content_negotiation_class=DefaultContentNegotiation),
         name="schema",
     ),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

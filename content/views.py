@@ -17,6 +17,7 @@ from accounts.permissions import IsAdmin, IsModerator
 from accounts.schema import OPTIONAL_TOKEN, TOKEN_ERRORS
 from accounts.serializers import MessageSerializer
 from accounts.views import OptionalTokenMixin
+from authsite.negotiation import JSONErrorsMixin
 from authsite.schema import DATABASE_ERRORS, api_errors
 
 
@@ -82,7 +83,7 @@ class HTMLUnlessJSONNegotiation(DefaultContentNegotiation):
         **api_errors(*TOKEN_ERRORS, *DATABASE_ERRORS),
     },
 )
-class HelloView(APIView):
+class HelloView(JSONErrorsMixin, APIView):
     """
     ``GET /hello``: ``Hello <email>`` for a proxy-authenticated caller (the email of the verified
     assertion) or a token-authenticated one (the account's email). An HTML page (the template
@@ -102,7 +103,3 @@ class HelloView(APIView):
         patch_cache_control(response, private=True, no_store=True)
         return response
 
-    def handle_exception(self, exc):
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)

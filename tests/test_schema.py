@@ -249,3 +249,11 @@ def test_docs_page_with_a_disallowed_host_is_a_json_400(client, path):
     response = client.get(path, HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json() == {"message": "Bad request."}
+
+
+@pytest.mark.parametrize("path", ["/api/schema?format=xyz", "/api/schema/?format=html"])
+def test_unknown_schema_format_is_the_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Not found."}
