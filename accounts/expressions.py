@@ -14,18 +14,15 @@ class GroupConcat(Aggregate):
     output_field = CharField()
     separator = ","
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"%(function)s(%(expressions)s, '{self.separator}')",
-            **extra_context,
-        )
+    @classmethod
+    def sql(cls, vendor, expression):
+        """The aggregate of the SQL ``expression`` on ``vendor`` (``"sqlite"`` or ``"mysql"``)."""
+        if vendor == "mysql":
+            return f"{cls.function}({expression} SEPARATOR '{cls.separator}')"
+        return f"{cls.function}({expression}, '{cls.separator}')"
 
-    def as_mysql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"%(function)s(%(expressions)s SEPARATOR '{self.separator}')",
-            **extra_context,
-        )
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = self.sql(connection.vendor, "%(expressions)s")
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    as_mysql = as_sqlite

@@ -65,8 +65,12 @@ class Role(models.Model):
 
     @property
     def authority(self):
-        """The role as the clients see it: ``ROLE_USER``, ``ROLE_MODERATOR``, ``ROLE_ADMIN``."""
-        return f"ROLE_{self.name.upper()}"
+        return authority(self.name)
+
+
+def authority(role_name):
+    """A role as the clients see it: ``ROLE_USER``, ``ROLE_MODERATOR``, ``ROLE_ADMIN``."""
+    return f"ROLE_{role_name.upper()}"
 
 
 # The roles table, id -> name, as this process last read it. Authorization reads which roles a user
@@ -208,7 +212,7 @@ class User(AbstractUser):
     @property
     def authorities(self):
         """The roles as the clients see them (``ROLE_USER``, ...), in id order."""
-        return [f"ROLE_{name.upper()}" for _, name in self.roles_held]
+        return [authority(name) for _, name in self.roles_held]
 
     def has_role(self, name):
         return name in self.role_names

@@ -12,6 +12,7 @@ with Django's own converters, so the instances are what the ORM would have retur
 from django.db import connections
 from django.utils import timezone
 
+from .expressions import GroupConcat
 from .models import Session, User
 
 
@@ -31,10 +32,7 @@ class LiveSessionStatement:
             for field in (*self.session_fields, *self.user_fields)
         )
         role_id = f"{membership_table}.{quote(membership.get_field('role').column)}"
-        if connection.vendor == "mysql":
-            role_ids = f"GROUP_CONCAT({role_id} SEPARATOR ',')"
-        else:
-            role_ids = f"GROUP_CONCAT({role_id}, ',')"
+        role_ids = GroupConcat.sql(connection.vendor, role_id)
         member = f"{membership_table}.{quote(membership.get_field('user').column)}"
         session_user = f"{session_table}.{quote(Session._meta.get_field('user').column)}"
         user_pk = f"{user_table}.{quote(User._meta.pk.column)}"

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
-from .models import Role, User, identity_key
+from .models import Role, User, authority, identity_key
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -210,7 +210,7 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-AUTHORITIES = [Role(name=name).authority for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
+AUTHORITIES = [authority(name) for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
 
 
 class MeSerializer(serializers.Serializer):
@@ -219,7 +219,9 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField()
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=AUTHORITIES))
+    roles = serializers.ListField(
+        source="authorities", child=serializers.ChoiceField(choices=AUTHORITIES)
+    )
 
 
 class SigninResponseSerializer(MeSerializer):

@@ -200,10 +200,7 @@ class SigninView(PublicAPIView):
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
             {
-                "id": user.pk,
-                "username": user.username,
-                "email": user.email,
-                "roles": user.authorities,
+                **MeSerializer(user).data,
                 "accessToken": str(AccessToken.for_session(session)),
                 "refreshToken": refresh_token,
                 "tokenType": "Bearer",
@@ -320,10 +317,7 @@ class MeView(SignedInAPIView):
     """``GET /api/auth/me``: the caller, roles included (no query beyond authentication)."""
 
     def get(self, request):
-        user = request.user
-        return Response(
-            {"id": user.pk, "username": user.username, "email": user.email, "roles": user.authorities}
-        )
+        return Response(MeSerializer(request.user).data)
 
 
 @extend_schema(

@@ -63,27 +63,22 @@ def error_body(detail, default):
     return {"message": str(detail) if detail else default}
 
 
-def service_unavailable():
-    """503 while the database is down; clients may retry shortly."""
-    return Response(
-        {"message": UNAVAILABLE_MESSAGE},
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(ServiceUnavailable.wait)},
-    )
-
-
 def api_exception_handler(exc, context):
     """DRF exception handler: the contract's JSON for every error, 500 included."""
+    request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, OperationalError):
+        logger.error("Database unavailable: %s", exc, exc_info=exc, extra={"request": request})
+        exc = ServiceUnavailable()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, SuspiciousOperation):
         # e.g. a Host header not in ALLOWED_HOSTS, met while building an absolute URL: Django
         # answers these with 400 outside DRF, and so do we inside. A plain JsonResponse, so that
         # views with an HTML renderer (the docs pages) answer JSON too.
-        logger.warning("%s", exc, extra={"request": context.get("request")})
-        return bad_request(context.get("request"), exc)
+        logger.warning("%s", exc, extra={"request": request})
+        return bad_request(request, exc)
 
     if isinstance(exc, exceptions.NotAuthenticated):
         # DRF raises this when no authenticator found credentials: the tutorial's 403.
@@ -103,10 +98,6 @@ def api_exception_handler(exc, context):
             body = {"message": str(exc.default_detail)}
         return Response(body, status=exc.status_code, headers=headers)
 
-    request = context.get("request")
-    if isinstance(exc, OperationalError):
-        logger.error("Database unavailable: %s", exc, exc_info=exc, extra={"request": request})
-        return service_unavailable()
     logger.error("Unhandled error in %s", context.get("view"), exc_info=exc, extra={"request": request})
     return Response({"message": SERVER_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 

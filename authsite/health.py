@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .exceptions import service_unavailable
+from .exceptions import ServiceUnavailable
 from .schema import DATABASE_ERRORS, api_errors
 
 
@@ -51,5 +51,5 @@ class Liveness(HealthView):
 class Readiness(HealthView):
     def get(self, request):
         if not database_is_up():
-            return service_unavailable()
+            raise ServiceUnavailable()
         return Response({"status": "ok"})
