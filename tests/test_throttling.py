@@ -6,6 +6,7 @@ which X-Forwarded-For entry is the client.
 """
 
 import logging
+import os
 from datetime import timedelta
 
 import pytest
@@ -25,7 +26,8 @@ from accounts.throttling import FailedSigninThrottle, RateThrottle, SigninIPThro
 from tests.conftest import PASSWORD, concurrently
 
 HOUR = 3600
-REDIS_URL = "redis://127.0.0.1:6379/3"
+# A developer running several checkouts at once gives each its own Redis database.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 REDIS_PREFIX = "authsite-test-i3"
 
 DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
