@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import jwt
 
+from accounts.models import identity_key_fits
+
 from .keysets import key_set_for
 from .profiles import ALGORITHM_FAMILIES
 
@@ -111,6 +113,16 @@ def verify(token, profile):
     return VerifiedAssertion(
         provider=profile.issuer,
         subject=_claim(claims, profile.subject_claim, MAX_SUBJECT_LENGTH),
-        email=_claim(claims, profile.email_claim, MAX_EMAIL_LENGTH),
+        email=_email(claims, profile.email_claim),
         claims=claims,
     )
+
+
+def _email(claims, name):
+    """The email claim: an address whose identity key fits its column (else a 500 on MariaDB)."""
+    email = _claim(claims, name, MAX_EMAIL_LENGTH)
+    if "@" not in email:
+        raise InvalidAssertion(f"claim {name!r} is not an email address")
+    if not identity_key_fits(email.strip(), "email_key"):
+        raise InvalidAssertion(f"claim {name!r} too long once normalised")
+    return email
