@@ -8,7 +8,6 @@ import pytest
 from jwt.algorithms import ECAlgorithm
 
 from accounts.models import User
-from proxyauth.models import ExternalIdentity
 from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
     ATTACKER_P384,
     ATTACKER_RSA,

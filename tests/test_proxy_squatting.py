@@ -21,8 +21,6 @@ from proxyauth import profiles
 from proxyauth.models import ExternalIdentity, candidate_usernames
 from tests.conftest import PASSWORD
 from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
-    ALICE_SUB,
-    HEADER,
     assert_unauthorized,
     claims,
     hello,
