@@ -5,6 +5,7 @@ character and 18 after NFKC; U+FB03 (ﬃ) is 3.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import User, identity_key
 from proxyauth.models import ExternalIdentity
@@ -67,3 +68,9 @@ def test_a_proxy_email_whose_key_fits_gets_a_username_whose_key_fits(proxy_on, e
     user = User.objects.get()
     assert user.email == email
     assert "@" in user.username and len(user.username_key) <= 450 and len(user.username) <= 150
+
+
+def test_the_admin_forms_refuse_a_key_too_long_as_well(db):
+    with pytest.raises(ValidationError) as error:
+        User(username="alice", email=LONG_EMAIL).clean()
+    assert "email" in error.value.message_dict
