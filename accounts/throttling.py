@@ -42,7 +42,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from authsite.exceptions import ServiceUnavailable, json_error
 
-from .models import identity_key
+from .models import User, identity_key
 from .security import client_ip, log_event
 from .serializers import username_field
 
@@ -208,14 +208,23 @@ class FailedSigninThrottle(RateThrottle):
     def get_ident(self, request):
         username = self.username
         if username is None:
-            data = request.data
-            username = data.get("username") if hasattr(data, "get") else None
+            username = body_username(request)
         try:
             username = username_field().run_validation(username)
         except exceptions.ValidationError:
             return None  # refused by the serializer before any password is checked
+        self.account_key = identity_key(username)
         # Hashed: an identity key can be longer than a cache key may be.
-        return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
+        return hashlib.sha256(self.account_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def throttle_failure(self):
+        """Log the locked account by id (None for an unknown name), which an admin can act on."""
+        log_event("throttled", self.request, scope=self.scope, user=self.account_id())
+        return False
+
+    def account_id(self):
+        user = User.objects.filter(username_key=self.account_key).only("pk").first()
+        return None if user is None else user.pk
 
     def estimate(self, previous, current):
         # Any rolling period lies within two consecutive windows.
@@ -225,6 +234,11 @@ class FailedSigninThrottle(RateThrottle):
         """Seconds until the next window (or the one after, if this one alone is full)."""
         windows = 1 if self.current <= self.num_requests - 1 else 2
         return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
+
+
+def body_username(request):
+    data = request.data
+    return data.get("username") if hasattr(data, "get") else None
 
 
 def count_request(throttles, request, view=None):
@@ -254,8 +268,12 @@ def throttle_signins(login_view):
         if request.method != "POST":
             return login_view(request, *args, **kwargs)
         account = FailedSigninThrottle(username=request.POST.get("username"))
+        # Django's form checks no password unless both fields are filled in: only then can the
+        # attempt fail on the account.
+        attempts_password = bool(request.POST.get("username") and request.POST.get("password"))
+        throttles = [SigninIPThrottle(), account] if attempts_password else [SigninIPThrottle()]
         try:
-            refused = count_request([SigninIPThrottle(), account], request)
+            refused = count_request(throttles, request)
             if refused is not None:
                 wait = refused.wait()
                 return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})

@@ -188,7 +188,11 @@ class SigninView(PublicAPIView):
 
     def post(self, request):
         serializer = SigninSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # No password was checked: not a failed attempt on the account (a body naming only
+            # the victim's username must not lock the victim out).
+            self.refund(FailedSigninThrottle)
+            raise exceptions.ValidationError(serializer.errors)
         # One answer for unknown usernames, wrong passwords and inactive accounts; Django's
         # ModelBackend hashes the password for unknown usernames too, so timing tells nothing.
         user = authenticate(request, **serializer.validated_data)

@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees what the views raise: a database outage is a 503, not a 500.
+    "authsite.outages.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "authsite.urls"

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.throttling import throttle_signins
@@ -8,7 +7,7 @@ from accounts.views import JWKSView
 from content.views import HelloView
 
 from . import exceptions, health
-from .schema import SchemaView
+from .schema import RedocView, SchemaView, SwaggerView
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
@@ -19,10 +18,10 @@ urlpatterns = [
         SchemaView.as_view(content_negotiation_class=DefaultContentNegotiation),
         name="schema",
     ),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/docs/?$", SwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(
         r"^api/redoc/?$",
-        SpectacularRedocView.as_view(url_name="schema", template_name="authsite/redoc.html"),
+        RedocView.as_view(url_name="schema", template_name="authsite/redoc.html"),
         name="redoc",
     ),
     re_path(r"^healthz/?$", health.Liveness.as_view(), name="healthz"),
