@@ -16,7 +16,7 @@ crashes on them, so no such password exists in its databases).
 Timing: a failed cost-8 bcrypt check (~13 ms here) is faster than authsite's Argon2id (~25 ms),
 which an unknown username also costs (ModelBackend hashes for it). Left alone, a wrong password
 would reveal "this username exists and has not signed in since the import". So a failed check is
-padded to the measured cost of the preferred hasher (``pad_to_preferred_cost``). A bcrypt hash
+padded to what the preferred hasher would cost at the current load (``padding_for``). A bcrypt hash
 costlier than Argon2id (cost 10+ from other apps) cannot be padded down: that difference remains,
 and is documented in the README.
 """
@@ -61,48 +61,69 @@ class BcryptjsPasswordHasher(BCryptPasswordHasher):
         except ValueError:  # a malformed hash (the importer lets none in): no password matches
             correct = False
         if not correct:
-            pad_to_preferred_cost(started)
+            pad_failed_check(started, data)
         return correct
 
     def must_update(self, encoded):
         return True
 
 
-_preferred_cost = None
+MAX_PADDING = 1.0  # seconds; a check descheduled for long is not stretched further
+
+_calibration = None
 _calibration_lock = threading.Lock()
 
 
-def preferred_hasher_cost():
+def calibration():
     """
-    Seconds the preferred (first) hasher takes to hash a password, as ModelBackend does for an
-    unknown username: the fastest of three runs, measured once per process (and again when
-    ``PASSWORD_HASHERS`` changes).
+    ``(preferred, bcrypt8)``: seconds the preferred (first) hasher takes to hash a password, as
+    ModelBackend does for an unknown username, and seconds a cost-8 bcrypt check takes; the
+    fastest of three interleaved runs, measured once per process (again when
+    ``PASSWORD_HASHERS`` changes), so their ratio is taken under one machine load.
     """
-    global _preferred_cost
+    global _calibration
     with _calibration_lock:
-        if _preferred_cost is None:
+        if _calibration is None:
             hasher = get_hasher("default")
-            runs = []
+            node_hash = bcrypt.hashpw(b"calibration", bcrypt.gensalt(8))
+            preferred, bcrypt8 = [], []
             for _ in range(3):
                 started = time.monotonic()
                 hasher.encode("calibration password", hasher.salt())
-                runs.append(time.monotonic() - started)
-            _preferred_cost = min(runs)
-        return _preferred_cost
+                preferred.append(time.monotonic() - started)
+                started = time.monotonic()
+                bcrypt.checkpw(b"calibration password", node_hash)
+                bcrypt8.append(time.monotonic() - started)
+            _calibration = (min(preferred), min(bcrypt8))
+        return _calibration
 
 
-def padding_needed(started, now, target):
-    """How long to wait so that work begun at ``started`` ends ``target`` seconds after it."""
-    return max(0.0, target - (now - started))
+def padding_for(elapsed, rounds, preferred, bcrypt8):
+    """
+    How long to sleep after a failed check of a cost-``rounds`` hash that took ``elapsed``
+    seconds, so that it lasts as long as the preferred hasher would under the same load.
+
+    The check's own duration tells the load: ``elapsed / expected`` is how much slower than at
+    calibration the machine runs now, so the preferred hasher would take ``preferred`` times
+    that. A fixed target would not do: under load both hashers slow down together (measured,
+    see BENCHMARKS.md) and a fixed sleep leaves the bcrypt path visibly faster.
+    """
+    expected = bcrypt8 * 2 ** (rounds - 8)
+    target = preferred * elapsed / expected
+    return min(MAX_PADDING, max(0.0, target - elapsed))
 
 
-def pad_to_preferred_cost(started):
-    """Sleep until ``preferred_hasher_cost()`` seconds have passed since ``started``."""
-    time.sleep(padding_needed(started, time.monotonic(), preferred_hasher_cost()))
+def pad_failed_check(started, data):
+    elapsed = time.monotonic() - started
+    try:
+        rounds = int(data.split("$")[2])
+    except (IndexError, ValueError):
+        rounds = 8
+    time.sleep(padding_for(elapsed, rounds, *calibration()))
 
 
 @receiver(setting_changed)
-def forget_preferred_cost(*, setting, **kwargs):
-    global _preferred_cost
+def forget_calibration(*, setting, **kwargs):
+    global _calibration
     if setting == "PASSWORD_HASHERS":
-        _preferred_cost = None
+        _calibration = None

@@ -6,6 +6,8 @@ The hashes below are one run of ``node tests/nodeapp/make_hashes.js`` (bcryptjs 
 UTF-8 bytes of a password and ignores the rest, even inside a multibyte character.
 """
 
+import time
+
 import bcrypt
 import pytest
 from django.contrib.auth.hashers import (
@@ -165,25 +167,38 @@ def test_the_first_successful_check_rehashes_with_argon2id_without_revoking_sess
 
 def test_a_failed_check_is_padded_to_the_preferred_hashers_cost(monkeypatch):
     slept = []
-    monkeypatch.setattr(hashers, "_preferred_cost", 0.5)
+    # At calibration Argon2id took 20 times a cost-8 bcrypt check: a failed check sleeps for 19
+    # times its own duration.
+    monkeypatch.setattr(hashers, "_calibration", (0.2, 0.01))
     monkeypatch.setattr(hashers.time, "sleep", slept.append)
     node_hash = HASH_OF[("2.4.3", "a" * 71)]
 
+    started = time.monotonic()
     assert not BcryptjsPasswordHasher().verify("wrong", stored(node_hash))
-    assert len(slept) == 1 and 0.3 < slept[0] < 0.5  # 0.5 s less the bcrypt check's own time
+    took = time.monotonic() - started
+    assert len(slept) == 1 and 0 < slept[0] <= 19 * took
 
     assert BcryptjsPasswordHasher().verify("a" * 71, stored(node_hash))
     assert len(slept) == 1  # a correct password is not padded: the upgrade hashes anyway
 
 
-def test_padding_never_goes_negative():
-    assert hashers.padding_needed(started=10.0, now=10.01, target=0.025) == pytest.approx(0.015)
-    assert hashers.padding_needed(started=10.0, now=10.2, target=0.025) == 0.0
+@pytest.mark.parametrize(
+    ("elapsed", "rounds", "preferred", "bcrypt8", "padding"),
+    [
+        (0.013, 8, 0.025, 0.013, 0.012),  # as calibrated: up to the preferred hasher's cost
+        (0.026, 8, 0.025, 0.013, 0.024),  # twice as slow now (load): the target doubles too
+        (0.0065, 7, 0.025, 0.013, 0.0185),  # a cheaper hash is padded further
+        (0.052, 10, 0.025, 0.013, 0.0),  # costlier than Argon2id: nothing to pad, the gap stays
+        (5.0, 8, 0.025, 0.013, hashers.MAX_PADDING),  # descheduled: padding is capped
+    ],
+)
+def test_padding_scales_with_the_load_the_check_itself_shows(elapsed, rounds, preferred, bcrypt8, padding):
+    assert hashers.padding_for(elapsed, rounds, preferred, bcrypt8) == pytest.approx(padding)
 
 
-def test_the_preferred_cost_is_measured_again_when_the_hashers_change():
-    hashers._preferred_cost = 123.0
+def test_the_calibration_is_measured_again_when_the_hashers_change():
+    hashers._calibration = (123.0, 1.0)
     with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
-        cost = hashers.preferred_hasher_cost()
-        assert 0 < cost < 123.0
-    assert hashers._preferred_cost is None
+        preferred, bcrypt8 = hashers.calibration()
+        assert 0 < preferred < 123.0 and 0 < bcrypt8 < 1.0
+    assert hashers._calibration is None

@@ -4,8 +4,8 @@ tutorial's own stack (Sequelize models, bcryptjs at cost 8, from npm into tests/
 sign-ins through authsite's API with the users' original passwords.
 
 The source database is named by ``NODE_SOURCE_URL`` (default
-``mysql://root@127.0.0.1:3306/test_authsite_nodeapp``); the tests create and drop that database
-and ``<name>_basic``, nothing else. It is read over a real connection whichever database the
+``mysql://root@127.0.0.1:3306/test_authsite_nodeapp``); the tests create and drop that database,
+``<name>_basic`` and ``<name>_changed``, nothing else. It is read over a real connection whichever database the
 authsite suite itself runs on, so this runs (and must pass) in both CI suites.
 """
 
@@ -134,10 +134,19 @@ def node_database(node_modules):
     database.drop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def basic_node_database(node_modules):
-    """The basic variant (no refresh tokens), fresh for each test, with valid rows only."""
+    """The basic variant (no refresh tokens) with valid rows only; tests must not change it."""
     database = NodeDatabase(SOURCE_URL + "_basic")
+    database.create(IMPORTABLE, variant="basic", extra_roles=())
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def changing_node_database(node_modules):
+    """Like ``basic_node_database``, made afresh for a test that changes it."""
+    database = NodeDatabase(SOURCE_URL + "_changed")
     database.create(IMPORTABLE, variant="basic", extra_roles=())
     yield database
     database.drop()
@@ -355,16 +364,16 @@ def test_without_atomic_a_row_that_fails_at_write_is_reported_and_the_others_imp
     assert User.objects.count() == 1 + len(IMPORTABLE)  # judy, six imported, KENJI
 
 
-def test_changes_in_node_since_the_import_are_reported_not_applied(basic_node_database):
-    run_import(basic_node_database.url)
-    basic_node_database.execute("UPDATE users SET email = %s WHERE username = 'alice'", "new@example.com")
-    basic_node_database.execute(
+def test_changes_in_node_since_the_import_are_reported_not_applied(changing_node_database):
+    run_import(changing_node_database.url)
+    changing_node_database.execute("UPDATE users SET email = %s WHERE username = 'alice'", "new@example.com")
+    changing_node_database.execute(
         "UPDATE users SET password = %s WHERE username = 'mod'", "$2a$08$" + "x" * 53
     )
-    basic_node_database.execute("DELETE FROM user_roles WHERE userId = 3")
-    basic_node_database.execute("DELETE FROM users WHERE username = 'kenji'")
+    changing_node_database.execute("DELETE FROM user_roles WHERE userId = 3")
+    changing_node_database.execute("DELETE FROM users WHERE username = 'kenji'")
 
-    report = run_import(basic_node_database.url)
+    report = run_import(changing_node_database.url)
 
     assert report["imported"] == 0
     assert report["changed_since_import"] == [
