@@ -26,6 +26,8 @@ from nodeimport import importer
 from nodeimport.models import ImportedNodeUser
 from nodeimport.source import connection_parameters
 
+from .conftest import PASSWORD
+
 NODEAPP = Path(__file__).resolve().parent / "nodeapp"
 pytestmark = pytest.mark.django_db
 
@@ -420,3 +422,17 @@ def test_a_database_that_is_not_the_tutorials_is_refused(node_database):
     missing = SOURCE_URL + "_missing"  # a name of ours, never created
     with pytest.raises(CommandError, match="cannot connect to .*Unknown database"):
         call_command("import_node_users", "--from", missing)
+
+
+def test_the_admin_lists_imported_users_read_only(basic_node_database, client, make_user):
+    make_user("root", is_staff=True, is_superuser=True)
+    assert client.login(username="root", password=PASSWORD)
+    run_import(basic_node_database.url)
+    record = ImportedNodeUser.objects.get(node_username="kenji")
+
+    response = client.get("/admin/nodeimport/importednodeuser/?q=kenji")
+    assert response.status_code == 200
+    assert b">kenji<" in response.content and b">alice<" not in response.content
+    assert client.get("/admin/nodeimport/importednodeuser/add/").status_code == 403
+    page = client.get(f"/admin/nodeimport/importednodeuser/{record.pk}/change/")
+    assert page.status_code == 200 and b'type="submit" value="Save"' not in page.content
