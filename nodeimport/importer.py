@@ -73,7 +73,9 @@ def count_import(report, decision):
 
 def create_user(source, decision):
     row = decision.row
-    user = User(username=decision.username, email=decision.email, password="bcryptjs$" + row.password)
+    user = User(
+        username=decision.username, email=decision.email, password="bcryptjs$" + row.password
+    )
     if row.created_at:
         user.date_joined = row.created_at
     user.save()

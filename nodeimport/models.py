@@ -32,7 +32,9 @@ class ImportedNodeUser(models.Model):
     class Meta:
         verbose_name = "user imported from Node"
         constraints = [
-            models.UniqueConstraint(fields=["source", "node_id"], name="nodeimport_one_per_node_row")
+            models.UniqueConstraint(
+                fields=["source", "node_id"], name="nodeimport_one_per_node_row"
+            )
         ]
 
     def __str__(self):

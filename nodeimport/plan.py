@@ -23,7 +23,7 @@ from .models import ImportedNodeUser
 
 USERNAME_MAX_LENGTH = 150  # as signup (accounts/serializers.py)
 EMAIL_MAX_LENGTH = 254
-# What bcryptjs writes, at costs a sign-in can afford (a cost-31 hash would take hours to check).
+# What bcryptjs writes, at costs a sign-in can afford (cost 31 would take hours to check).
 NODE_HASH = re.compile(r"\$2[aby]\$(0[4-9]|1[0-4])\$[./A-Za-z0-9]{53}")
 
 KEEP_CHOICES = ("oldest", "newest")
@@ -73,7 +73,7 @@ def check_username(value):
     """``(normalised username, None)`` or ``(None, why not)``, by signup's rules."""
     if not value or not value.strip():
         return None, "missing"
-    value = User.normalize_username(value)
+    value = User.normalize_username(value.strip())  # signup trims whitespace too
     if len(value) > USERNAME_MAX_LENGTH:
         return None, f"longer than {USERNAME_MAX_LENGTH} characters"
     try:
@@ -179,7 +179,10 @@ def skip_duplicates(candidates, keep):
         return
     taken, kept = set(), set()
     for decision in sorted(candidates, key=preference):
-        keys = {("username", identity_key(decision.username)), ("email", identity_key(decision.email))}
+        keys = {
+            ("username", identity_key(decision.username)),
+            ("email", identity_key(decision.email)),
+        }
         if keys & taken:
             winners = [(a, o) for a, o in clashes.get(id(decision), []) if id(o) in kept]
             mark_duplicate(decision, winners, won_by=keep)
@@ -195,6 +198,7 @@ def mark_duplicate(decision, clashes, won_by=None):
     decision.detail = f"same {' and '.join(sorted(set(attributes)))} as node user(s) {ids}"
     if won_by:
         decision.detail += f"; the {won_by} row is kept"
-    decision.others = [describe_row(other.row) for other in sorted(
-        {id(other): other for _, other in clashes}.values(), key=lambda other: other.row.id
-    )]
+    involved = {id(other): other for _, other in clashes}.values()
+    decision.others = [
+        describe_row(other.row) for other in sorted(involved, key=lambda other: other.row.id)
+    ]

@@ -1,4 +1,7 @@
-"""What an import did (or, with ``--dry-run``, would do): counts, the rows skipped and why, as text or JSON."""
+"""
+What an import did (or, with ``--dry-run``, would do): counts, the rows skipped and why, the
+roles granted and not, as text or JSON.
+"""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,7 +106,9 @@ class Report:
                 f"(authsite user {change['user_id']}): {', '.join(change['fields'])} (not applied)"
             )
         if self.gone_from_node:
-            lines.append(f"Gone from Node since the import (authsite keeps them): {self.gone_from_node}")
+            lines.append(
+                f"Gone from Node since the import (authsite keeps them): {self.gone_from_node}"
+            )
         lines.append(f"Refresh tokens: {self.refresh_tokens or 0} {REFRESH_TOKENS_NOTE}")
         lines.append(f"Passwords: {PASSWORDS_NOTE}")
         return "\n".join(lines)

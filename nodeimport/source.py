@@ -43,7 +43,10 @@ class NodeDatabase:
 
 
 def connection_parameters(url):
-    """MySQLdb.connect() arguments and the credential-free label for ``mysql://USER:PASS@HOST:PORT/DB``."""
+    """
+    ``(MySQLdb.connect() arguments, label)`` for ``mysql://USER:PASS@HOST:PORT/DB``; the label is
+    the URL without credentials, and names the source in the import records.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("mysql", "mariadb"):
         raise SourceError(f"--from must be a mysql:// URL, not {parts.scheme or url!r}")

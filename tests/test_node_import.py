@@ -22,7 +22,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from authsite import settings as production_settings
-from nodeimport import importer
+from nodeimport import importer, plan
 from nodeimport.models import ImportedNodeUser
 from nodeimport.source import connection_parameters
 
@@ -436,3 +436,32 @@ def test_the_admin_lists_imported_users_read_only(basic_node_database, client, m
     assert client.get("/admin/nodeimport/importednodeuser/add/").status_code == 403
     page = client.get(f"/admin/nodeimport/importednodeuser/{record.pk}/change/")
     assert page.status_code == 200 and b'type="submit" value="Save"' not in page.content
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (" alice ", ("alice", None)),  # signup trims whitespace too
+        ("ＡＬＩＣＥ", ("ALICE", None)),  # NFKC, as signup; the case is kept, uniqueness ignores it
+        ("ﬃ" * 50, ("ffi" * 50, None)),  # NFKC expands to exactly 150
+        ("ﬃ" * 51, (None, "longer than 150 characters")),
+        ("", (None, "missing")),
+        (None, (None, "missing")),
+        ("a/b", (None, "letters, digits and @/./+/-/_ only")),
+    ],
+)
+def test_usernames_follow_signups_rules(given, expected):
+    assert plan.check_username(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (" Bob@EXAMPLE.com ", ("Bob@example.com", None)),  # as create_user normalises it
+        ("a@" + "b" * 250 + ".com", (None, "longer than 254 characters")),
+        ("no-at-sign", (None, "not a valid email address")),
+        (None, (None, "missing")),
+    ],
+)
+def test_emails_follow_signups_rules(given, expected):
+    assert plan.check_email(given) == expected
