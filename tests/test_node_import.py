@@ -11,6 +11,7 @@ authsite suite itself runs on, so this runs (and must pass) in both CI suites.
 
 import json
 import os
+import shutil
 import subprocess
 from io import StringIO
 from pathlib import Path
@@ -76,12 +77,15 @@ class NodeDatabase:
 
     def __init__(self, url):
         self.url = url
-        self.params, _ = connection_parameters(url)
+        self.params, self.label = connection_parameters(url)
         self.name = self.params["database"]
 
     def server(self):
         params = {k: v for k, v in self.params.items() if k != "database"}
-        return MySQLdb.connect(**params, autocommit=True)
+        try:
+            return MySQLdb.connect(**params, autocommit=True)
+        except MySQLdb.OperationalError as error:
+            pytest.fail(f"this test needs MariaDB at NODE_SOURCE_URL ({self.label}): {error}")
 
     def create(self, users, variant="refresh", extra_roles=("editor",)):
         with self.server() as connection, connection.cursor() as cursor:
@@ -120,6 +124,8 @@ def node_modules():
     installed = NODEAPP / "node_modules" / ".package-lock.json"
     lock = NODEAPP / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        if shutil.which("npm") is None:
+            pytest.fail("this test needs Node.js and npm (apt-get install nodejs npm)")
         done = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODEAPP, capture_output=True, text=True
         )
