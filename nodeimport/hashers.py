@@ -69,6 +69,7 @@ class BcryptjsPasswordHasher(BCryptPasswordHasher):
 
 
 MAX_PADDING = 1.0  # seconds; a check descheduled for long is not stretched further
+CALIBRATION_PAIRS = 5
 
 _calibration = None
 _calibration_lock = threading.Lock()
@@ -77,24 +78,26 @@ _calibration_lock = threading.Lock()
 def calibration():
     """
     ``(preferred, bcrypt8)``: seconds the preferred (first) hasher takes to hash a password, as
-    ModelBackend does for an unknown username, and seconds a cost-8 bcrypt check takes; the
-    fastest of three interleaved runs, measured once per process (again when
-    ``PASSWORD_HASHERS`` changes), so their ratio is taken under one machine load.
+    ModelBackend does for an unknown username, and seconds a cost-8 bcrypt check takes. Five
+    back-to-back pairs, measured once per process (again when ``PASSWORD_HASHERS`` changes);
+    the pair with the median ratio is kept, since padding uses the ratio and one pair's load
+    may differ from another's.
     """
     global _calibration
     with _calibration_lock:
         if _calibration is None:
             hasher = get_hasher("default")
             node_hash = bcrypt.hashpw(b"calibration", bcrypt.gensalt(8))
-            preferred, bcrypt8 = [], []
-            for _ in range(3):
+            pairs = []
+            for _ in range(CALIBRATION_PAIRS):
                 started = time.monotonic()
                 hasher.encode("calibration password", hasher.salt())
-                preferred.append(time.monotonic() - started)
+                preferred = time.monotonic() - started
                 started = time.monotonic()
                 bcrypt.checkpw(b"calibration password", node_hash)
-                bcrypt8.append(time.monotonic() - started)
-            _calibration = (min(preferred), min(bcrypt8))
+                pairs.append((preferred, time.monotonic() - started))
+            pairs.sort(key=lambda pair: pair[0] / pair[1])
+            _calibration = pairs[len(pairs) // 2]
         return _calibration
 
 
