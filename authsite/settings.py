@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "authsite",
     "accounts",
+    "nodeimport",
     "proxyauth",
     "content",
 ]
@@ -194,6 +195,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # Hashes imported from the Node.js tutorial app (manage.py import_node_users); upgraded to
+    # Argon2id at the first sign-in.
+    "nodeimport.hashers.BcryptjsPasswordHasher",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
