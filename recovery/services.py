@@ -6,12 +6,17 @@ into the outbox (``mail.outbox.enqueue``), to be sent by the worker after the re
 
 import logging
 
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, identity_key
 from accounts.security import log_event
 from accounts.throttling import clear_failed_signins
 from mail.outbox import enqueue
+
+
+class LinkInvalid(Exception):
+    """A reset link that does not (or no longer) work."""
 
 
 class EmailTaken(Exception):
@@ -48,10 +53,33 @@ def reset_password(user, new_password):
     log_event("password_reset", user=user.pk, level=logging.INFO)
 
 
+def reset_with_link(user, token, new_password):
+    """
+    ``reset_password`` under the user's row lock, the token checked again there, so a link works
+    once even when used twice at the same moment (LinkInvalid for the second).
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+        if locked is None or not default_token_generator.check_token(locked, token):
+            raise LinkInvalid()
+        reset_password(locked, new_password)
+
+
 def send_verification(user):
     """Queue a verification mail to ``user``'s address (no-op when it is verified already)."""
     if user.email and not user.email_verified:
         enqueue("email_verify", user.email, user=user)
+
+
+def remind_unverified(request, user):
+    """
+    A sign-in refused for an unverified address (``EMAIL_VERIFICATION=mandatory``): the owner cannot
+    sign in to ask for the link, so it is sent again, at most as often as the resend endpoint allows.
+    """
+    from .throttling import EmailResendThrottle
+
+    if EmailResendThrottle(user=user).allow_request(request, None):
+        send_verification(user)
 
 
 def email_taken(address, user):
