@@ -3,6 +3,6 @@
 from .models import OutboxMessage
 
 
-def enqueue(kind, to, user=None, **data):
+def enqueue(kind, to, user=None, data=None):
     """Queue a ``kind`` message to address ``to`` (composed at delivery by its composer)."""
-    return OutboxMessage.objects.create(kind=kind, to=to, user=user, data=data)
+    return OutboxMessage.objects.create(kind=kind, to=to, user=user, data=data or {})

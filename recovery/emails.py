@@ -73,4 +73,4 @@ def email_change(message):
 
 @composer("email_changed")
 def email_changed(message):
-    return render("email_changed", message.to, user=message.user, new_email=message.data.get("to", ""))
+    return render("email_changed", message.to, user=message.user, new_email=message.data.get("new", ""))

@@ -90,7 +90,7 @@ def request_email_change(user, address):
     """Queue a confirmation link to the new ``address``; the account keeps its address until followed."""
     if email_taken(address, user):
         raise EmailTaken()
-    enqueue("email_change", address, user=user, **{"from": user.email})
+    enqueue("email_change", address, user=user, data={"from": user.email})
     log_event("email_change_requested", user=user.pk, level=logging.INFO)
 
 
@@ -116,7 +116,7 @@ def confirm_email(user, address):
                 email=address, email_key=identity_key(address), email_verified=True
             )
             if changed:
-                enqueue("email_changed", old, user=user, to=address)
+                enqueue("email_changed", old, user=user, data={"new": address})
     except IntegrityError:
         raise EmailTaken() from None
     if changed:

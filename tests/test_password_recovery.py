@@ -222,3 +222,38 @@ def test_the_link_target_comes_from_settings_not_the_host(api, alice, smtp, run_
     assert re.fullmatch(r"https://app\.example\.com/reset\?uid=[\w-]+&token=[\w-]+", link), link
     html = smtp.messages[0].get_body(preferencelist=("html",)).get_content()
     assert "evil" not in html and "&amp;token=" in html
+
+
+def test_forgot_is_throttled_per_email_then_per_address(api, db):
+    # 5 per minute for one address, however it is spelled...
+    for spelling in ["a@example.com", "A@example.com", "a@EXAMPLE.com", "a@example.com", "A@Example.com"]:
+        assert api.post(FORGOT, {"email": spelling}, format="json").status_code == 200
+    response = api.post(FORGOT, {"email": "a@example.com"}, format="json")
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert OutboxMessage.objects.count() == 5
+    # ... and 20 per minute from one client address (the refused one was not counted).
+    for number in range(15):
+        assert api.post(FORGOT, {"email": f"other{number}@example.com"}, format="json").status_code == 200
+    assert api.post(FORGOT, {"email": "fresh@example.com"}, format="json").status_code == 429
+
+
+@pytest.mark.parametrize("path", [VERIFY, RESET])
+def test_link_checks_are_throttled_per_address(api, db, path):
+    body = {"uid": "MQ", "token": "guess", "newPassword": NEW_PASSWORD}
+    for _ in range(20):
+        assert api.post(path, body, format="json").status_code == 400
+    response = api.post(path, body, format="json")
+    assert response.status_code == 429
+    assert response.json()["message"].startswith("Request was throttled.")
+
+
+def test_throttle_rates_come_from_settings(api, db, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.THROTTLE_RATES, "forgot_email": "1/10min"},
+    }
+    assert api.post(FORGOT, {"email": "a@example.com"}, format="json").status_code == 200
+    response = api.post(FORGOT, {"email": "a@example.com"}, format="json")
+    assert response.status_code == 429
+    assert 60 < int(response["Retry-After"]) <= 1200
