@@ -148,3 +148,18 @@ def test_the_password_in_email_url_is_not_in_the_error():
     with pytest.raises(ImproperlyConfigured) as error:
         email_settings("imap://user:s3cret@host")
     assert "s3cret" not in str(error.value)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_workers_send_each_message_once(smtp, make_user):
+    from mail.worker import deliver_due
+
+    from .conftest import concurrently
+
+    alice = make_user("alice")
+    for number in range(12):
+        enqueue("password_changed", f"user{number}@example.com", user=alice)
+    handled = concurrently(3, lambda _: sum(iter(lambda: deliver_due(limit=2), 0)))
+    assert sum(handled) == 12
+    assert sorted(m["To"] for m in smtp.messages) == sorted(f"user{n}@example.com" for n in range(12))
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
