@@ -631,7 +631,8 @@ def cloudflare_on(key_server, db):
         ({"aud": ["other-app"]}, 401),
         ({"iss": "https://other-team.cloudflareaccess.com"}, 401),
         ({"email": None}, 401),  # a service token: no email, not a user
-        ({"nbf": int(time.time()) + 120}, 401),
+        # Computed at collection: far enough ahead to stay in the future however long the suite runs.
+        ({"nbf": int(time.time()) + 6 * 3600}, 401),
     ],
 )
 def test_cloudflare_access_profile(cloudflare_on, over, status):
