@@ -1,8 +1,10 @@
 """
 authsite's own pages for the mailed links (server-rendered, no JavaScript), for clients that have
 none (the tutorial's). Django's confirm-view pattern: the link's URL holds the token; that first
-request moves it into the server-side session and redirects to a URL without it, answered with
-``Referrer-Policy: no-referrer`` so the token never leaks through ``Referer``. The form page then
+request checks it, keeps a stand-in in the server-side session (for a reset, a signed grant that
+dies as the token does, so the session store never holds a reset token) and redirects to a URL
+without it, answered with ``Referrer-Policy: no-referrer`` so the token never leaks through
+``Referer``. The form page then
 uses ``same-origin`` (Chromium posts forms from a ``no-referrer`` page with ``Origin: null``, which
 the CSRF check refuses). Forms are CSRF-protected, the password validators apply, and the outcome
 is what the API does (``recovery.services``). Token-checking requests count in the same
@@ -24,7 +26,15 @@ from authsite.exceptions import ServiceUnavailable
 
 from . import services
 from .throttling import EmailVerifyIPThrottle, ResetIPThrottle
-from .tokens import read_email_token, reset_user
+from .tokens import (
+    grant_matches,
+    make_email_grant,
+    make_reset_grant,
+    read_email_grant,
+    read_email_token,
+    reset_user,
+    user_for_uid,
+)
 
 RESET_SESSION_KEY = "_password_reset"
 EMAIL_SESSION_KEY = "_email_token"
@@ -74,9 +84,11 @@ def invalid_link(request):
 @page(ResetIPThrottle, counted_methods=("GET",))
 def reset_link(request, uid, token):
     """The mailed link: the token goes into the session, the browser to a URL without it."""
-    if reset_user(uid, token) is None:
+    user = reset_user(uid, token)
+    if user is None:
         return invalid_link(request)
-    request.session[RESET_SESSION_KEY] = {"uid": uid, "token": token}
+    # Not the token: a grant that dies as the token does (see recovery.tokens.make_reset_grant).
+    request.session[RESET_SESSION_KEY] = {"uid": uid, "grant": make_reset_grant(user)}
     return redirect("recovery-reset-form", uid=uid)
 
 
@@ -84,13 +96,13 @@ def reset_link(request, uid, token):
 def reset_form(request, uid):
     """Choose a new password (GET shows the form, POST sets it)."""
     link = request.session.get(RESET_SESSION_KEY) or {}
-    user = reset_user(uid, link.get("token")) if link.get("uid") == uid else None
-    if user is None:
+    user = user_for_uid(uid) if link.get("uid") == uid else None
+    if user is None or not grant_matches(user, link.get("grant")):
         return invalid_link(request)
     form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reset_with_link(user, link["token"], form.cleaned_data["new_password1"])
+            services.reset_with_grant(user, link["grant"], form.cleaned_data["new_password1"])
         except services.LinkInvalid:
             return invalid_link(request)
         del request.session[RESET_SESSION_KEY]
@@ -107,17 +119,17 @@ def reset_form(request, uid):
 @page(EmailVerifyIPThrottle, counted_methods=("GET",))
 def email_link(request, token):
     """The mailed link: as for the reset link, the token leaves the URL first."""
-    if read_email_token(token) is None:
+    found = read_email_token(token)
+    if found is None:
         return invalid_link(request)
-    request.session[EMAIL_SESSION_KEY] = token
+    request.session[EMAIL_SESSION_KEY] = make_email_grant(*found)
     return redirect("recovery-email-confirm")
 
 
 @page(EmailVerifyIPThrottle)
 def email_confirm(request):
     """Confirm the address with a button (POST): mail scanners that open links confirm nothing."""
-    token = request.session.get(EMAIL_SESSION_KEY)
-    found = read_email_token(token)
+    found = read_email_grant(request.session.get(EMAIL_SESSION_KEY))
     if found is None:
         return invalid_link(request)
     user, address = found

@@ -14,6 +14,8 @@ from accounts.security import log_event
 from accounts.throttling import clear_failed_signins
 from mail.outbox import enqueue
 
+from .tokens import grant_matches
+
 
 class LinkInvalid(Exception):
     """A reset link that does not (or no longer) work."""
@@ -58,9 +60,18 @@ def reset_with_link(user, token, new_password):
     ``reset_password`` under the user's row lock, the token checked again there, so a link works
     once even when used twice at the same moment (LinkInvalid for the second).
     """
+    reset_if(user, lambda locked: default_token_generator.check_token(locked, token), new_password)
+
+
+def reset_with_grant(user, grant, new_password):
+    """As ``reset_with_link``, for the reset page's session grant (``tokens.make_reset_grant``)."""
+    reset_if(user, lambda locked: grant_matches(locked, grant), new_password)
+
+
+def reset_if(user, still_valid, new_password):
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
-        if locked is None or not default_token_generator.check_token(locked, token):
+        if locked is None or not still_valid(locked):
             raise LinkInvalid()
         reset_password(locked, new_password)
 

@@ -123,3 +123,29 @@ def test_a_bad_email_link_shows_an_error_page(browser, db):
 def test_pages_refuse_other_methods(client, db):
     assert client.put("/account/email/confirm/").status_code == 405
     assert client.post("/account/reset/MQ/nope/").status_code == 405
+
+
+def test_the_session_never_holds_a_token(browser, alice, reset_path, api, token_for, smtp, run_mailworker):
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    token = reset_path.rstrip("/").rsplit("/", 1)[1]
+    browser.get(reset_path)
+    api.post("/api/auth/email/verify/resend", HTTP_X_ACCESS_TOKEN=token_for(alice))
+    run_mailworker()
+    email_path = urlsplit(link_in(smtp.messages[-1])).path
+    email_token = email_path.rstrip("/").rsplit("/", 1)[1]
+    browser.get(email_path)
+    [stored] = DjangoSession.objects.all()
+    data = str(stored.get_decoded())
+    assert "_password_reset" in data and "_email_token" in data
+    assert token not in data and email_token not in data
+    # The stand-in of the email token is no email token.
+    grant = stored.get_decoded()["_email_token"]
+    assert api.post("/api/auth/email/verify", {"token": grant}, format="json").status_code == 400
+
+
+def test_the_reset_form_dies_with_a_sign_in(browser, alice, reset_path, signin):
+    location = browser.get(reset_path)["Location"]
+    assert browser.get(location).status_code == 200
+    signin(alice)  # last_login changes: the link, and the page's grant, die
+    assert browser.get(location).status_code == 400
