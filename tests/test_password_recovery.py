@@ -278,3 +278,30 @@ def test_one_link_used_twice_at_once_resets_once(make_user, smtp, run_mailworker
     alice = User.objects.get(username="alice")
     assert alice.check_password(passwords[statuses.index(200)])
     assert OutboxMessage.objects.filter(kind="password_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (FORGOT, {"email": "alice@example.com"}),
+        (VERIFY, {"uid": "MQ", "token": "x"}),
+        (RESET, {"uid": "MQ", "token": "x", "newPassword": NEW_PASSWORD}),
+        ("/api/auth/email/verify", {"token": "x"}),
+    ],
+)
+def test_an_unreachable_shared_cache_is_503_and_queues_nothing(alice, settings, path, body):
+    from rest_framework.test import APIClient
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = APIClient(raise_request_exception=False).post(path, body, format="json")
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert response.json() == {"message": "Service temporarily unavailable. Please try again shortly."}
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_reset_page_with_an_unreachable_shared_cache_is_503(client, db, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:8709/3"}}
+    response = client.get("/account/reset/MQ/x/")
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
