@@ -13,8 +13,8 @@ per-address throttles as the API.
 
 from functools import wraps
 
-from django.contrib.auth.forms import SetPasswordForm
 from django.conf import settings
+from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect
 from django.shortcuts import render as render_template
 from django.utils.cache import add_never_cache_headers

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 
-from .conftest import PASSWORD, link_in
+from .conftest import link_in
 
 NEW_PASSWORD = "a brand new secret 42"
 
