@@ -6,4 +6,4 @@ class RecoveryConfig(AppConfig):
     verbose_name = "Account recovery"
 
     def ready(self):
-        from . import emails  # noqa: F401  (registers the mail composers)
+        from . import checks, emails  # noqa: F401  (register the deploy checks and the mail composers)

@@ -14,6 +14,8 @@ PRODUCTION_KEYS = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "SITE_URL": "https://api.example.com",
 }
 
 

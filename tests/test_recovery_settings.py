@@ -35,3 +35,25 @@ def test_sendtestemail_reaches_the_smtp_server(smtp):
     [message] = smtp.messages
     assert message["To"] == "ops@example.com"
     assert message["Subject"].startswith("Test email from")
+
+
+def test_check_deploy_warns_about_console_mail_and_local_links():
+    from .test_production_settings import PRODUCTION_KEYS
+
+    env = {k: v for k, v in PRODUCTION_KEYS.items() if k not in ("EMAIL_URL", "SITE_URL")}
+    code, output = start("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert code != 0
+    assert "recovery.W001" in output and "EMAIL_URL is not set" in output
+    assert "PASSWORD_RESET_URL (http://localhost:8080...)" in output
+    assert "EMAIL_VERIFY_URL (http://localhost:8080...)" in output
+
+
+def test_check_deploy_accepts_an_app_link():
+    from .test_production_settings import PRODUCTION_KEYS
+
+    code, output = start(
+        "check", "--deploy", **PRODUCTION_KEYS,
+        PASSWORD_RESET_URL="https://app.example.com/reset?uid={uid}&token={token}",
+        EMAIL_VERIFY_URL="https://app.example.com/verify?token={token}",
+    )
+    assert "recovery.W00" not in output, output
