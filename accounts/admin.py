@@ -66,6 +66,12 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
 
+    def save_model(self, request, obj, form, change):
+        """A new address is unverified, unless the admin ticks "email verified" with it."""
+        if change and "email" in form.changed_data and "email_verified" not in form.changed_data:
+            obj.email_verified = False
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="roles")
     def role_names_display(self, user):
         return ", ".join(role.name for role in user.roles.all())

@@ -51,3 +51,25 @@ def test_outbox_shows_failures_and_retries_them(staff_client, make_user):
     staff_client.post("/admin/mail/outboxmessage/", {"action": "retry_now", "_selected_action": [row.pk]})
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_an_address_changed_in_the_admin_is_unverified(staff_client, make_user):
+    alice = make_user("alice")
+    User.objects.filter(pk=alice.pk).update(email_verified=True)
+    page = staff_client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
+    form = {
+        "username": "alice", "email": "alice@elsewhere.example", "email_verified": "on", "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "roles": [],
+        "csrfmiddlewaretoken": "x",
+    }
+    assert "email_verified" in page
+    # Changing the address without touching the box: it is unverified.
+    response = staff_client.post(f"/admin/accounts/user/{alice.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alice.refresh_from_db()
+    assert (alice.email, alice.email_verified) == ("alice@elsewhere.example", False)
+    # Ticking it with the change: the admin vouches for the address.
+    form.update(email="alice@third.example")
+    staff_client.post(f"/admin/accounts/user/{alice.pk}/change/", form)
+    alice.refresh_from_db()
+    assert (alice.email, alice.email_verified) == ("alice@third.example", True)
