@@ -163,8 +163,9 @@ class SignupView(PublicAPIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        user = serializer.save()
-        recovery.send_verification(user)
+        with transaction.atomic():  # the user and its verification mail, or neither
+            user = serializer.save()
+            recovery.send_verification(user)
         return Response({"message": SIGNED_UP})
 
 
