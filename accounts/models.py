@@ -181,6 +181,10 @@ class User(AbstractUser):
     username_key = ExactCharField(max_length=450, unique=True, editable=False)
     email_key = ExactCharField(max_length=762, unique=True, null=True, editable=False)
     roles = models.ManyToManyField(Role, related_name="users", blank=True)
+    # True once the owner followed a link sent to ``email`` (recovery.emails): a verification or
+    # email-change link, or a password reset link (which only that address received). A new
+    # address starts unverified.
+    email_verified = models.BooleanField("email verified", default=False)
 
     REQUIRED_FIELDS = ["email"]
 

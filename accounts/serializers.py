@@ -234,6 +234,8 @@ class MeSerializer(serializers.Serializer):
     roles = serializers.ListField(
         source="authorities", child=serializers.ChoiceField(choices=AUTHORITIES)
     )
+    # authsite's: whether the owner confirmed the address (recovery); the tutorial's clients ignore it.
+    emailVerified = serializers.BooleanField(source="email_verified")  # noqa: N815
 
 
 class SigninResponseSerializer(MeSerializer):

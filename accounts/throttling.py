@@ -29,6 +29,7 @@ import hashlib
 import ipaddress
 import logging
 import math
+import re
 from contextlib import contextmanager
 from functools import wraps
 
@@ -78,6 +79,15 @@ class RateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def parse_rate(self, rate):
+        """DRF's rates, plus a period multiplier: ``1/180s``, ``5/10min``."""
+        if rate is None:
+            return (None, None)
+        count, period = rate.split("/")
+        multiplier, unit = re.fullmatch(r"([0-9]*)([a-z]+)", period).groups()
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit[0]]
+        return int(count), int(multiplier or 1) * seconds
 
     def get_ident(self, request):
         """
@@ -239,6 +249,18 @@ class FailedSigninThrottle(RateThrottle):
 def body_username(request):
     data = request.data
     return data.get("username") if hasattr(data, "get") else None
+
+
+def clear_failed_signins(username):
+    """
+    Forget the failed sign-ins counted on ``username``'s account (a password reset proved the
+    owner: it is how a locked-out owner gets back in).
+    """
+    throttle = FailedSigninThrottle(username=username)
+    if not throttle.prepare(None, None):
+        return
+    with cache_errors_unavailable():
+        throttle.cache.delete_many([throttle.window_key(throttle.window - 1), throttle.window_key(throttle.window)])
 
 
 def count_request(throttles, request, view=None):

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+from recovery import services as recovery
 
 from .authentication import IgnoreFailures, Unauthorized
 from .models import RefreshTokenReused, Session, User
@@ -162,7 +163,9 @@ class SignupView(PublicAPIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        with transaction.atomic():  # the user and its verification mail, or neither
+            user = serializer.save()
+            recovery.send_verification(user)
         return Response({"message": SIGNED_UP})
 
 
@@ -177,6 +180,7 @@ class SignupView(PublicAPIView):
         ),
         **api_errors(
             invalid_field("username", "Username is required."),
+            (403, "Email not verified!"),
             *BODY_ERRORS,
             *THROTTLED,
             *DATABASE_ERRORS,
@@ -200,6 +204,9 @@ class SigninView(PublicAPIView):
             log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
         self.refund(FailedSigninThrottle)
+        if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
+            recovery.remind_unverified(request, user)
+            raise EmailNotVerified()
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
@@ -210,6 +217,10 @@ class SigninView(PublicAPIView):
                 "tokenType": "Bearer",
             }
         )
+
+
+class EmailNotVerified(exceptions.PermissionDenied):
+    default_detail = "Email not verified!"
 
 
 class RefreshTokenRequired(exceptions.PermissionDenied):

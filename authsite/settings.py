@@ -18,6 +18,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts import keys
+from mail.config import email_settings
 from proxyauth import profiles as proxy_profiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,6 +117,8 @@ INSTALLED_APPS = [
     "nodeimport",
     "proxyauth",
     "content",
+    "mail",
+    "recovery",
 ]
 
 MIDDLEWARE = [
@@ -143,7 +146,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # TEMPLATE_DIRS: directories searched first, e.g. to override the mail templates (mail/...).
+        "DIRS": env_list("TEMPLATE_DIRS", []),
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -258,8 +262,8 @@ if TRUSTED_PROXY_COUNT < 0:
 
 def env_rate(name, default):
     value = os.environ.get(name, "").strip() or default
-    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", value):
-        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min, not {value!r}.")
+    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min or 1/180s, not {value!r}.")
     return value
 
 
@@ -268,6 +272,13 @@ THROTTLE_RATES = {
     "signin_user": env_rate("THROTTLE_SIGNIN_USER", "100/hour"),
     "signup_ip": env_rate("THROTTLE_SIGNUP_IP", "20/hour"),
     "refresh_ip": env_rate("THROTTLE_REFRESH_IP", "60/min"),
+    # Account recovery and email (recovery.throttling); allauth's defaults or stricter.
+    "forgot_ip": env_rate("THROTTLE_FORGOT_IP", "20/min"),
+    "forgot_email": env_rate("THROTTLE_FORGOT_EMAIL", "5/min"),
+    "reset_ip": env_rate("THROTTLE_RESET_IP", "20/min"),
+    "email_verify_ip": env_rate("THROTTLE_EMAIL_VERIFY_IP", "20/min"),
+    "email_resend_user": env_rate("THROTTLE_EMAIL_RESEND_USER", "1/180s"),
+    "email_change_user": env_rate("THROTTLE_EMAIL_CHANGE_USER", "1/min"),
 }
 
 REST_FRAMEWORK = {
@@ -406,6 +417,52 @@ else:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(str(exc)) from None
+
+# Mail (mail/, recovery/): the transport from EMAIL_URL (console by default), sent from the outbox
+# by `manage.py mailworker`, never inside a request.
+globals().update(email_settings(os.environ.get("EMAIL_URL")))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "authsite <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or "authsite"
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 15)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 30)
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 7)
+if min(MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS, MAIL_KEEP_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS and MAIL_KEEP_DAYS must be at least 1."
+    )
+
+
+def env_link(name, default, placeholders):
+    """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.match(r"https?://[^/?#{}]+", value):
+        raise ImproperlyConfigured(f"{name} must be an absolute http:// or https:// URL, not {value!r}.")
+    try:
+        value.format(**{placeholder: "x" for placeholder in placeholders})
+    except (KeyError, IndexError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} may hold only the placeholders {', '.join('{%s}' % p for p in placeholders)}."
+        ) from None
+    for placeholder in placeholders:
+        if "{%s}" % placeholder not in value:
+            raise ImproperlyConfigured(f"{name} must contain {{{placeholder}}}.")
+    return value
+
+
+# Account recovery (recovery/): where the mailed links point, and how long they work.
+SITE_URL = env_link("SITE_URL", "http://localhost:8080", []).rstrip("/")
+PASSWORD_RESET_URL = env_link("PASSWORD_RESET_URL", SITE_URL + "/account/reset/{uid}/{token}/", ["uid", "token"])
+EMAIL_VERIFY_URL = env_link("EMAIL_VERIFY_URL", SITE_URL + "/account/email/{token}/", ["token"])
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+EMAIL_VERIFY_TIMEOUT = env_int("EMAIL_VERIFY_TIMEOUT", 3 * 86400)
+EMAIL_VERIFICATION = os.environ.get("EMAIL_VERIFICATION", "").strip().lower() or "optional"
+if EMAIL_VERIFICATION not in ("optional", "mandatory"):
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be optional or mandatory, not {EMAIL_VERIFICATION!r}.")
+if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT and EMAIL_VERIFY_TIMEOUT must be at least 1 (seconds).")
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

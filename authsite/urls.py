@@ -11,6 +11,9 @@ from .schema import RedocView, SchemaView, SwaggerView
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
+    path("api/auth/", include("recovery.urls")),
+    # authsite's own pages for the mailed links (the tutorial's clients have none).
+    path("account/", include("recovery.page_urls")),
     path("api/test/", include("content.urls")),
     # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
     re_path(
