@@ -13,9 +13,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.utils.cache import patch_cache_control
 
-from .exceptions import json_error
-
-INVALID_HOST_MESSAGE = "Invalid Host header."
+from .exceptions import bad_request, json_error
 
 # Django's own logger for this event, so operators' existing filters apply.
 host_logger = logging.getLogger("django.security.DisallowedHost")
@@ -39,7 +37,8 @@ class AllowedHostMiddleware:
             request.get_host()
         except DisallowedHost as exc:
             host_logger.warning("%s", exc, extra={"request": request, "status_code": 400})
-            return json_error(INVALID_HOST_MESSAGE, 400)
+            # The same answer as Django's own refusal (handler400): {"message": "Bad request."}.
+            return bad_request(request, exc)
         return self.get_response(request)
 
 
