@@ -24,10 +24,10 @@ WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 
 
 def build(host, port, workers=WORKERS):
     return Server(
-        "authsite.wsgi:application",
+        "authsite.asgi:application",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGINL,
         workers=workers,
         blocking_threads=1,
         loop=Loops.auto,
