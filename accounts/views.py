@@ -20,6 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
 from .authentication import IgnoreFailures, Unauthorized
@@ -156,6 +157,7 @@ def user_agent(request):
         ),
     },
 )
+@takes_secrets
 class SignupView(PublicAPIView):
     throttle_classes = [SignupIPThrottle]
 
@@ -183,6 +185,7 @@ class SignupView(PublicAPIView):
         ),
     },
 )
+@takes_secrets
 class SigninView(PublicAPIView):
     throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
 
@@ -235,6 +238,7 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
         ),
     },
 )
+@takes_secrets
 class RefreshTokenView(PublicAPIView):
     """
     A new access token for a live session. By default the same refresh token is returned and
@@ -278,6 +282,7 @@ class RefreshTokenView(PublicAPIView):
     request=SignoutSerializer,
     responses={200: message_response(SIGNED_OUT), **api_errors(*BODY_ERRORS, *DATABASE_ERRORS)},
 )
+@takes_secrets
 class SignoutView(PublicAPIView):
     """
     Revoke the session of the given refresh token (current, or retired by rotation) and of the
@@ -379,6 +384,7 @@ class SessionDetailView(SignedInAPIView):
         ),
     },
 )
+@takes_secrets
 class PasswordChangeView(SignedInAPIView):
     """
     ``POST /api/auth/password``: change the caller's password. Every session of the user ends,
