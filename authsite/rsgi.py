@@ -15,9 +15,9 @@ sync view through ``sync_to_async`` in a thread, and served a third of the reque
 The front builds a PEP 3333 ``environ`` from the RSGI scope and calls the WSGI application in one
 thread per worker (never in the event loop: Django refuses database calls there), so each worker
 runs one request at a time and keeps its database connection, as granian's WSGI with one blocking
-thread did. The body is read whole first (the API's are small), except when its declared length is over
-``DATA_UPLOAD_MAX_MEMORY_SIZE``: then none of it is read, and the body-limit middleware answers
-413 from the declared length. tests/test_server_headers.py and tests/test_rsgi_front.py pin it
+thread did. The body is read whole first (the API's are small), but never past
+``DATA_UPLOAD_MAX_MEMORY_SIZE``: over a declared length beyond it nothing is read, and a chunked
+body stops being read there; the body-limit middleware then answers its 413. tests/test_server_headers.py and tests/test_rsgi_front.py pin it
 through server.py.
 """
 
@@ -78,6 +78,19 @@ def declared_length(scope):
         return 0
 
 
+async def read_body(protocol, limit):
+    """The whole request body, or ``None`` as soon as it is longer than ``limit`` bytes."""
+    if limit is None:
+        return await protocol()
+    chunks, size = [], 0
+    async for chunk in protocol:
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class WSGIOverRSGI:
     """An RSGI application serving the WSGI application ``wsgi``."""
 
@@ -89,8 +102,14 @@ class WSGIOverRSGI:
         if scope.proto != "http":
             return
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = b"" if limit is not None and declared_length(scope) > limit else await protocol()
-        environ = wsgi_environ(scope, body)
+        body = b"" if limit is not None and declared_length(scope) > limit else await read_body(protocol, limit)
+        environ = wsgi_environ(scope, body or b"")
+        if body and "CONTENT_LENGTH" not in environ:
+            environ["CONTENT_LENGTH"] = str(len(body))  # chunked: Django reads CONTENT_LENGTH bytes
+        if body is None:
+            # A body without a declared length (chunked) that grew past the limit: declare it, so
+            # that the body-limit middleware answers its 413.
+            environ["CONTENT_LENGTH"] = str(limit + 1)
         status, headers, content = await asyncio.get_running_loop().run_in_executor(self.thread, self.call, environ)
         protocol.response_bytes(status, headers, content)
 

@@ -54,3 +54,21 @@ def test_malformed_json_is_the_contracts_400(server):
     assert status == 400
     assert dict(headers)["content-type"] == "application/json"
     assert "message" in json.loads(body)
+
+
+def test_a_chunked_body_over_the_limit_is_refused(server):
+    chunk = b"x" * 65536
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(3)) + b"0\r\n\r\n"
+    head = (b"POST /api/auth/signin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    status, _, body = raw_request(server.port, head + chunked)
+    assert status == 413
+    assert json.loads(body)["message"].startswith("Request body too large")
+
+
+def test_a_small_chunked_body_is_read(server):
+    payload = json.dumps({"username": "chunky", "password": "wrong password 1"}).encode()
+    head = (b"POST /api/auth/signin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    status, _, body = raw_request(server.port, head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload))
+    assert status == 401, body
