@@ -166,7 +166,7 @@ def raw_request(port, data, timeout=10):
     """
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(data)
-        response = http.client.HTTPResponse(sock)
+        response = http.client.HTTPResponse(sock, method=data.split(b" ", 1)[0].decode("latin-1"))
         response.begin()
         return response.status, response.getheaders(), response.read()
 
