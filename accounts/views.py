@@ -20,6 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from recovery import services as recovery
 
@@ -157,6 +158,7 @@ def user_agent(request):
         ),
     },
 )
+@takes_secrets
 class SignupView(PublicAPIView):
     throttle_classes = [SignupIPThrottle]
 
@@ -187,6 +189,7 @@ class SignupView(PublicAPIView):
         ),
     },
 )
+@takes_secrets
 class SigninView(PublicAPIView):
     throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
 
@@ -250,6 +253,7 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
         ),
     },
 )
+@takes_secrets
 class RefreshTokenView(PublicAPIView):
     """
     A new access token for a live session. By default the same refresh token is returned and
@@ -293,6 +297,7 @@ class RefreshTokenView(PublicAPIView):
     request=SignoutSerializer,
     responses={200: message_response(SIGNED_OUT), **api_errors(*BODY_ERRORS, *DATABASE_ERRORS)},
 )
+@takes_secrets
 class SignoutView(PublicAPIView):
     """
     Revoke the session of the given refresh token (current, or retired by rotation) and of the
@@ -394,6 +399,7 @@ class SessionDetailView(SignedInAPIView):
         ),
     },
 )
+@takes_secrets
 class PasswordChangeView(SignedInAPIView):
     """
     ``POST /api/auth/password``: change the caller's password. Every session of the user ends,

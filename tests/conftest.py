@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, Session, User, load_role_names
 from accounts.tokens import AccessToken
+from tests.servers import ProductionServer
 
 PASSWORD = "correct horse 12"
 
@@ -212,3 +213,22 @@ def link_in(message):
     links = re.findall(r"https?://\S+", text_of(message))
     assert len(links) == 1, links
     return links[0]
+
+
+@pytest.fixture(scope="module")
+def production_server():
+    """
+    ``production_server(env={...})``: start ``server.py`` (tests/servers.py, ``ProductionServer``)
+    and return it, ready; every server started this way is stopped at the end of the test module,
+    so a module can share one server between its tests.
+    """
+    started = []
+
+    def start(env=None, **options):
+        server = ProductionServer(env=env, **options)
+        started.append(server.__enter__())
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)
