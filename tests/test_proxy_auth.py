@@ -631,12 +631,14 @@ def cloudflare_on(key_server, db):
         ({"aud": ["other-app"]}, 401),
         ({"iss": "https://other-team.cloudflareaccess.com"}, 401),
         ({"email": None}, 401),  # a service token: no email, not a user
-        ({"nbf": int(time.time()) + 120}, 401),
+        ({"nbf": 120}, 401),  # seconds from now: not valid yet
     ],
 )
 def test_cloudflare_access_profile(cloudflare_on, over, status):
     if "iss" not in over:
         over = {"iss": cloudflare_on, **over}
+    if "nbf" in over:  # from the time the test runs, not the time the suite was collected
+        over = {**over, "nbf": now() + over["nbf"]}
     response = hello(HTTP_CF_ACCESS_JWT_ASSERTION=cloudflare_token(**over))
     assert response.status_code == status, response.content
     if status == 200:
