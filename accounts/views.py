@@ -25,10 +25,11 @@ from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from recovery import services as recovery
 
 from .authentication import IgnoreFailures, Unauthorized
-from .models import RefreshTokenReused, Session, User
+from .models import RefreshTokenReused, Session
 from .permissions import HasSession, current_session
 from .schema import OPTIONAL_TOKEN, TOKEN_ERRORS
 from .security import log_event
+from .signin import open_session, signin_body, user_agent
 from .serializers import (
     EMAIL_TAKEN,
     REQUIRE_ADMIN_ROLE,
@@ -136,14 +137,6 @@ def body_field(request, name):
     return data.get(name) if hasattr(data, "get") else None
 
 
-def user_agent(request):
-    """
-    The client's User-Agent as stored with a session: without NUL characters, which PostgreSQL's
-    text columns refuse (sign-in answered 500 there) and no real user agent sends.
-    """
-    return request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")
-
-
 @extend_schema(
     summary="Register a user",
     request=SignupSerializer,
@@ -214,16 +207,8 @@ class SigninView(PublicAPIView):
         if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
             recovery.remind_unverified(request, user)
             raise EmailNotVerified()
-        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-        session, refresh_token = Session.objects.start(user, user_agent(request))
-        return Response(
-            {
-                **MeSerializer(user).data,
-                "accessToken": str(AccessToken.for_session(session)),
-                "refreshToken": refresh_token,
-                "tokenType": "Bearer",
-            }
-        )
+        session, refresh_token = open_session(request, user)
+        return Response(signin_body(user, session, refresh_token))
 
 
 class EmailNotVerified(exceptions.PermissionDenied):

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accounts import keys
 from mail.config import email_settings
+from oidc import providers as oidc_providers
 from proxyauth import profiles as proxy_profiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -130,6 +131,7 @@ INSTALLED_APPS = [
     "accounts",
     "nodeimport",
     "proxyauth",
+    "oidc",
     "content",
     "mail",
     "recovery",
@@ -447,6 +449,20 @@ else:
         )
     except ValueError as exc:
         raise ImproperlyConfigured(str(exc)) from None
+
+# Sign-in with OpenID Connect providers (oidc/): OIDC_PROVIDERS=google,corp and per provider
+# OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _SCOPES (oidc.providers). None by default.
+try:
+    OIDC_PROVIDERS = oidc_providers.from_environ(os.environ)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# Where the flow may end (the SPA): origins; by default the CORS origins.
+OIDC_REDIRECT_ORIGINS = env_list("OIDC_REDIRECT_ORIGINS", CORS_ALLOWED_ORIGINS)
+for _origin in OIDC_REDIRECT_ORIGINS:
+    if not _origin.startswith(("http://", "https://")) or _origin.count("/") != 2:
+        raise ImproperlyConfigured(f"OIDC_REDIRECT_ORIGINS: {_origin!r} is not an origin (scheme://host[:port]).")
+OIDC_DEFAULT_NEXT = (OIDC_REDIRECT_ORIGINS[0].rstrip("/") + "/") if OIDC_REDIRECT_ORIGINS else ""
+OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 5, minimum=1)
 
 # Mail (mail/, recovery/): the transport from EMAIL_URL (console by default), sent from the outbox
 # by `manage.py mailworker`, never inside a request.
