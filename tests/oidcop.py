@@ -31,7 +31,7 @@ from tests.servers import free_port
 
 DIRECTORY = Path(__file__).resolve().parent / "oidcprovider"
 CLIENT_ID = "authsite-test"
-CLIENT_SECRET = "authsite-test-secret"
+CLIENT_SECRET = "authsite-test-secret-of-at-least-32-bytes"
 
 
 class OpenIDProvider:
