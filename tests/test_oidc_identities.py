@@ -126,3 +126,18 @@ def test_providers_are_validated_at_start():
     for message, environ in cases.items():
         with pytest.raises(ValueError, match=message):
             from_environ(environ)
+
+
+@pytest.mark.parametrize(
+    "environ,message",
+    [
+        ({"OIDC_PROVIDERS": "corp"}, "OIDC_CORP_ISSUER is required for the OIDC provider 'corp'."),
+        ({"OIDC_REDIRECT_ORIGINS": "localhost:8081"}, "OIDC_REDIRECT_ORIGINS: 'localhost:8081' is not an origin"),
+        ({"OIDC_HTTP_TIMEOUT": "0"}, "OIDC_HTTP_TIMEOUT must be at least 1, not 0."),
+    ],
+)
+def test_bad_oidc_settings_are_refused_at_start(environ, message):
+    from tests.test_settings import start
+
+    code, output = start(DJANGO_DEBUG="1", **environ)
+    assert code != 0 and message in output and "ImproperlyConfigured" in output
