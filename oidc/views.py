@@ -15,14 +15,19 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from accounts.models import Session, User
+from accounts.schema import TOKEN_ERRORS
+from accounts.serializers import SigninResponseSerializer
 from accounts.permissions import current_session
 from accounts.signin import open_session, signin_body
 from accounts.throttling import SigninIPThrottle
-from accounts.views import PublicAPIView, SignedInAPIView, body_field
+from accounts.views import THROTTLED, PublicAPIView, SignedInAPIView, body_field, message_response
+from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from proxyauth.models import ExternalIdentity
 
 from . import flow as flows
@@ -31,6 +36,7 @@ from .exchange import ProviderError, authorization_url, claims_for_code
 from .identities import SignInRefused, link, user_for_claims
 from .idtoken import InvalidIDToken
 from .models import CodeInvalid, OneTimeCode
+from .serializers import CodeSerializer, IdentitySerializer, LinkRequestSerializer, LinkStartedSerializer
 
 logger = logging.getLogger("authsite.oidc")
 
@@ -40,6 +46,13 @@ INVALID_FLOW = "Invalid or expired sign-in attempt!"
 INVALID_CODE = "Invalid or expired code!"
 UNLINKED = "Identity unlinked."
 LAST_WAY_IN = "This identity is the account's last way to sign in!"
+
+
+PROVIDER = OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH,
+                            description="A name from OIDC_PROVIDERS (e.g. google)")
+NEXT = OpenApiParameter("next", OpenApiTypes.URI, description="Where the flow ends (an allowed origin)")
+REDIRECT = OpenApiResponse(description="To the provider, or to next with #code=, #linked= or #error=")
+NOT_FOUND = (404, "Not found.")
 
 
 def provider_named(name):
@@ -57,6 +70,12 @@ def to_next(next_url, **fragment):
     return Redirect(f"{next_url}#{urlencode(fragment)}")
 
 
+@extend_schema(
+    summary="Start signing in with an OpenID Connect provider (302 to it)",
+    parameters=[PROVIDER, NEXT, OpenApiParameter("link", OpenApiTypes.STR, description="A ticket from .../link")],
+    responses={302: REDIRECT, **api_errors(
+        (400, INVALID_NEXT), (400, INVALID_LINK), NOT_FOUND, *THROTTLED, *DATABASE_ERRORS)},
+)
 class LoginView(PublicAPIView):
     """``GET .../<provider>/login?next=<url>``: 302 to the provider (``&link=<ticket>`` to link)."""
 
@@ -90,6 +109,11 @@ def _live(user_id, session_id):
     return Session.objects.live().filter(pk=session_id, user_id=user_id, user__is_active=True).exists()
 
 
+@extend_schema(
+    summary="The provider's answer (302 to next)",
+    parameters=[PROVIDER, *(OpenApiParameter(name, OpenApiTypes.STR) for name in ("state", "code", "iss", "error"))],
+    responses={302: REDIRECT, **api_errors((400, INVALID_FLOW), NOT_FOUND, *THROTTLED, *DATABASE_ERRORS)},
+)
 class CallbackView(PublicAPIView):
     """``GET .../<provider>/callback``: the provider's answer; 302 to ``next``."""
 
@@ -146,6 +170,12 @@ class CallbackView(PublicAPIView):
         return {"code": code}
 
 
+@extend_schema(
+    summary="Trade the one-time code for the sign-in tokens",
+    request=CodeSerializer,
+    responses={200: SigninResponseSerializer, **api_errors(
+        (400, INVALID_CODE), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS)},
+)
 class TokenView(PublicAPIView):
     """``POST /api/auth/oidc/token {code}``: the sign-in body of the session the code opened."""
 
@@ -159,6 +189,13 @@ class TokenView(PublicAPIView):
         return Response(signin_body(session.user, session, refresh_token))
 
 
+@extend_schema(
+    summary="Start linking a provider identity to the caller",
+    parameters=[PROVIDER],
+    request=LinkRequestSerializer,
+    responses={200: LinkStartedSerializer, **api_errors(
+        (400, INVALID_NEXT), *TOKEN_ERRORS, NOT_FOUND, *BODY_ERRORS, *DATABASE_ERRORS)},
+)
 class LinkView(SignedInAPIView):
     """``POST .../<provider>/link {next?}``: ``{"location": url}``: open it to link an identity."""
 
@@ -177,6 +214,10 @@ def provider_names(issuer):
     return [p.name for p in settings.OIDC_PROVIDERS.values() if p.issuer == issuer]
 
 
+@extend_schema(
+    summary="The caller's external identities",
+    responses={200: IdentitySerializer(many=True), **api_errors(*TOKEN_ERRORS, *DATABASE_ERRORS)},
+)
 class IdentityListView(SignedInAPIView):
     """``GET /api/auth/identities``: the caller's external identities, oldest first."""
 
@@ -189,6 +230,12 @@ class IdentityListView(SignedInAPIView):
         ])
 
 
+@extend_schema(
+    summary="Unlink one of the caller's identities",
+    parameters=[OpenApiParameter("identity_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    responses={200: message_response(UNLINKED), **api_errors(
+        (400, LAST_WAY_IN), *TOKEN_ERRORS, NOT_FOUND, *DATABASE_ERRORS)},
+)
 class IdentityDetailView(SignedInAPIView):
     """``DELETE /api/auth/identities/<id>``: unlink, unless it is the last way to sign in."""
 
