@@ -141,3 +141,20 @@ def test_bad_oidc_settings_are_refused_at_start(environ, message):
 
     code, output = start(DJANGO_DEBUG="1", **environ)
     assert code != 0 and message in output and "ImproperlyConfigured" in output
+
+
+@pytest.mark.django_db
+def test_admin_shows_a_users_identities_and_searches_them(client, make_user, alice):
+    from django.test import Client
+
+    staff = make_user("staff", is_staff=True, is_superuser=True)
+    identity = ExternalIdentity.objects.create(provider="https://idp.example", subject="s-123", user=alice)
+    client = Client()
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/")
+    assert page.status_code == 200 and b"s-123" in page.content and b"https://idp.example" in page.content
+    for term in ("s-123", "idp.example", "alice"):
+        found = client.get("/admin/proxyauth/externalidentity/", {"q": term})
+        assert f"/admin/proxyauth/externalidentity/{identity.pk}/change/".encode() in found.content, term
+    filtered = client.get("/admin/proxyauth/externalidentity/", {"provider": "https://other.example"})
+    assert b"s-123" not in filtered.content
