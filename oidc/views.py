@@ -159,7 +159,10 @@ class CallbackView(PublicAPIView):
             logger.warning("OIDC ID token from %s refused: %s", provider.name, exc)
             return {"error": "invalid_id_token"}
         if flow.link_user is not None:
-            link(provider, claims, User.objects.get(pk=flow.link_user))
+            owner = User.objects.filter(pk=flow.link_user, is_active=True).first()
+            if owner is None:  # deleted or deactivated since the link started
+                return {"error": "account_inactive"}
+            link(provider, claims, owner)
             return {"linked": provider.name}
         user = user_for_claims(provider, claims)
         if not user.is_active:

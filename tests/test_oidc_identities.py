@@ -144,7 +144,7 @@ def test_bad_oidc_settings_are_refused_at_start(environ, message):
 
 
 @pytest.mark.django_db
-def test_admin_shows_a_users_identities_and_searches_them(client, make_user, alice):
+def test_admin_shows_a_users_identities_and_searches_them(make_user, alice):
     from django.test import Client
 
     staff = make_user("staff", is_staff=True, is_superuser=True)
@@ -156,5 +156,17 @@ def test_admin_shows_a_users_identities_and_searches_them(client, make_user, ali
     for term in ("s-123", "idp.example", "alice"):
         found = client.get("/admin/proxyauth/externalidentity/", {"q": term})
         assert f"/admin/proxyauth/externalidentity/{identity.pk}/change/".encode() in found.content, term
+    ExternalIdentity.objects.create(provider="https://other.example", subject="s-456", user=alice)
     filtered = client.get("/admin/proxyauth/externalidentity/", {"provider": "https://other.example"})
-    assert b"s-123" not in filtered.content
+    assert filtered.status_code == 200 and b"s-456" in filtered.content and b"s-123" not in filtered.content
+
+
+@pytest.mark.django_db
+def test_a_link_whose_account_was_deactivated_meanwhile_links_nothing(api, op, corp, alice, signin):  # noqa: F811
+    response = start_link(api, signin(alice)["accessToken"])
+    parts = urlsplit(response.json()["location"])
+    started = api.get(parts.path + "?" + parts.query)
+    alice.is_active = False
+    alice.save()
+    assert result(callback(api, op.sign_in(started["Location"], "late"))) == {"error": "account_inactive"}
+    assert not ExternalIdentity.objects.exists()
