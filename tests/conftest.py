@@ -232,3 +232,27 @@ def production_server():
     yield start
     for server in started:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def op():
+    """A real OpenID Provider (tests/oidcop.py) for this module, redirecting to the test client."""
+    from tests.oidcop import CALLBACK, OpenIDProvider
+
+    with OpenIDProvider([CALLBACK]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def corp(op, settings):
+    """authsite configured with ``op`` as provider ``corp``."""
+    from oidc import discovery
+    from oidc.providers import OIDCProvider
+    from tests.oidcop import CLIENT_ID, CLIENT_SECRET, SITE, SPA
+
+    provider = OIDCProvider(name="corp", issuer=op.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    settings.OIDC_PROVIDERS = {"corp": provider}
+    settings.SITE_URL = SITE
+    settings.OIDC_REDIRECT_ORIGINS = [SPA]
+    discovery.clear()
+    return provider

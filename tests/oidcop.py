@@ -23,6 +23,7 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import requests
@@ -32,6 +33,39 @@ from tests.servers import free_port
 DIRECTORY = Path(__file__).resolve().parent / "oidcprovider"
 CLIENT_ID = "authsite-test"
 CLIENT_SECRET = "authsite-test-secret-of-at-least-32-bytes"
+
+# The in-process tests (Django's test client, fixtures ``op`` and ``corp`` in conftest.py).
+SITE = "http://testserver"
+CALLBACK = SITE + "/api/auth/oidc/corp/callback"
+SPA = "http://localhost:19281"
+NEXT = SPA + "/signed-in"
+
+
+def login(api, next_url=NEXT, **params):
+    response = api.get("/api/auth/oidc/corp/login", {"next": next_url, **params})
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def callback(api, url):
+    assert url.startswith(CALLBACK), url
+    return api.get(url.removeprefix(SITE))
+
+
+def result(response):
+    """The fragment ``next`` received, as a dict (and check it went to next)."""
+    assert response.status_code == 302, response.content
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == NEXT
+    return {key: values[0] for key, values in parse_qs(location.fragment).items()}
+
+
+def sign_in(api, op, name="alice"):
+    return result(callback(api, op.sign_in(login(api), name)))
+
+
+def redeem(api, code):
+    return api.post("/api/auth/oidc/token", {"code": code}, format="json")
 
 
 class OpenIDProvider:

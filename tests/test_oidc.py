@@ -10,60 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, Session, User
-from oidc import discovery
 from oidc.models import OneTimeCode
 from oidc.providers import OIDCProvider
 from proxyauth.models import ExternalIdentity
-from tests.oidcop import CLIENT_ID, CLIENT_SECRET, OpenIDProvider
-
-SITE = "http://testserver"
-CALLBACK = SITE + "/api/auth/oidc/corp/callback"
-SPA = "http://localhost:19281"
-NEXT = SPA + "/signed-in"
-
-
-@pytest.fixture(scope="module")
-def op():
-    with OpenIDProvider([CALLBACK]) as provider:
-        yield provider
-
-
-@pytest.fixture
-def corp(op, settings):
-    provider = OIDCProvider(name="corp", issuer=op.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    settings.OIDC_PROVIDERS = {"corp": provider}
-    settings.SITE_URL = SITE
-    settings.OIDC_REDIRECT_ORIGINS = [SPA]
-    discovery.clear()
-    return provider
-
-
-def login(api, next_url=NEXT, **params):
-    response = api.get("/api/auth/oidc/corp/login", {"next": next_url, **params})
-    assert response.status_code == 302, response.content
-    return response["Location"]
-
-
-def callback(api, url):
-    assert url.startswith(CALLBACK), url
-    return api.get(url.removeprefix(SITE))
-
-
-def result(response):
-    """The fragment ``next`` received, as a dict (and check it went to next)."""
-    assert response.status_code == 302, response.content
-    location = urlsplit(response["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == NEXT
-    return {key: values[0] for key, values in parse_qs(location.fragment).items()}
-
-
-def sign_in(api, op, name="alice"):
-    return result(callback(api, op.sign_in(login(api), name)))
-
-
-def redeem(api, code):
-    return api.post("/api/auth/oidc/token", {"code": code}, format="json")
-
+from tests.oidcop import CALLBACK, NEXT, callback, login, redeem, result, sign_in
 
 @pytest.mark.django_db
 def test_the_whole_flow_opens_a_session_for_a_new_user(api, op, corp):

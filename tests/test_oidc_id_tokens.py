@@ -12,25 +12,24 @@ import pytest
 
 from accounts.models import User
 from oidc import discovery
-from tests.oidcop import CLIENT_SECRET, Interposer
-from tests.test_oidc import callback, corp, login, op, redeem, result  # noqa: F401 (fixtures)
+from tests.oidcop import CLIENT_SECRET, Interposer, callback, login, redeem, result
 
 
 @pytest.fixture
-def interposer(op, corp):  # noqa: F811
+def interposer(op, corp):
     with Interposer(op) as server:
         metadata = discovery.metadata_for(corp)
         discovery._cache[corp] = (time.monotonic(), dataclasses.replace(metadata, token_endpoint=server.url))
         yield server
 
 
-def outcome(api, op, interposer, rewrite, name):  # noqa: F811
+def outcome(api, op, interposer, rewrite, name):
     interposer.rewrite = rewrite
     return result(callback(api, op.sign_in(login(api), name)))
 
 
 @pytest.mark.django_db
-def test_the_interposer_itself_keeps_a_valid_token_valid(api, op, interposer):  # noqa: F811
+def test_the_interposer_itself_keeps_a_valid_token_valid(api, op, interposer):
     answer = outcome(api, op, interposer, lambda claims: op.mint_id_token(claims), "uma")
     assert redeem(api, answer["code"]).status_code == 200
 
@@ -61,6 +60,6 @@ REFUSED = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", REFUSED)
-def test_an_invalid_id_token_ends_at_next_and_signs_nobody_in(api, op, interposer, case):  # noqa: F811
+def test_an_invalid_id_token_ends_at_next_and_signs_nobody_in(api, op, interposer, case):
     assert outcome(api, op, interposer, REFUSED[case](op), f"victim{len(case)}") == {"error": "invalid_id_token"}
     assert not User.objects.exists()

@@ -6,14 +6,14 @@ import pytest
 
 from oidc.providers import OIDCProvider
 from proxyauth.models import ExternalIdentity
-from tests.test_oidc import NEXT, SITE, callback, corp, op, redeem, result, sign_in  # noqa: F401
+from tests.oidcop import NEXT, SITE, callback, redeem, result, sign_in
 
 
 def start_link(api, token, next_url=NEXT, provider="corp"):
     return api.post(f"/api/auth/oidc/{provider}/link", {"next": next_url}, format="json", HTTP_X_ACCESS_TOKEN=token)
 
 
-def follow_link(api, op, token, name):  # noqa: F811
+def follow_link(api, op, token, name):
     response = start_link(api, token)
     assert response.status_code == 200, response.content
     location = response.json()["location"]
@@ -25,7 +25,7 @@ def follow_link(api, op, token, name):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_a_signed_in_user_links_an_identity_and_then_signs_in_with_it(api, op, corp, alice, signin):  # noqa: F811
+def test_a_signed_in_user_links_an_identity_and_then_signs_in_with_it(api, op, corp, alice, signin):
     token = signin(alice)["accessToken"]
     assert follow_link(api, op, token, "alice-at-corp") == {"linked": "corp"}
     identity = ExternalIdentity.objects.get()
@@ -41,7 +41,7 @@ def test_a_signed_in_user_links_an_identity_and_then_signs_in_with_it(api, op, c
 
 
 @pytest.mark.django_db
-def test_an_identity_of_another_account_is_not_linked(api, op, corp, alice, make_user, signin):  # noqa: F811
+def test_an_identity_of_another_account_is_not_linked(api, op, corp, alice, make_user, signin):
     redeem(api, sign_in(api, op, "taken")["code"])
     token = signin(make_user("bob"))["accessToken"]
     assert follow_link(api, op, token, "taken") == {"error": "identity_in_use"}
@@ -49,7 +49,7 @@ def test_an_identity_of_another_account_is_not_linked(api, op, corp, alice, make
 
 
 @pytest.mark.django_db
-def test_a_link_ticket_works_once(api, op, corp, alice, signin):  # noqa: F811
+def test_a_link_ticket_works_once(api, op, corp, alice, signin):
     location = start_link(api, signin(alice)["accessToken"]).json()["location"]
     parts = urlsplit(location)
     assert api.get(parts.path + "?" + parts.query).status_code == 302
@@ -58,7 +58,7 @@ def test_a_link_ticket_works_once(api, op, corp, alice, signin):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_link_needs_a_signed_in_caller_and_an_allowed_next(api, corp, alice, signin):  # noqa: F811
+def test_link_needs_a_signed_in_caller_and_an_allowed_next(api, corp, alice, signin):
     assert api.post("/api/auth/oidc/corp/link", {}, format="json").status_code == 403
     token = signin(alice)["accessToken"]
     refused = start_link(api, token, next_url="https://evil.example/")
@@ -67,7 +67,7 @@ def test_link_needs_a_signed_in_caller_and_an_allowed_next(api, corp, alice, sig
 
 
 @pytest.mark.django_db
-def test_unlinking_the_last_way_in_is_refused(api, op, corp):  # noqa: F811
+def test_unlinking_the_last_way_in_is_refused(api, op, corp):
     body = redeem(api, sign_in(api, op, "solo")["code"]).json()
     identity = ExternalIdentity.objects.get()
     response = api.delete(f"/api/auth/identities/{identity.pk}", HTTP_X_ACCESS_TOKEN=body["accessToken"])
@@ -77,7 +77,7 @@ def test_unlinking_the_last_way_in_is_refused(api, op, corp):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_an_identity_is_unlinked_when_another_way_in_remains(api, op, corp, alice, signin, settings):  # noqa: F811
+def test_an_identity_is_unlinked_when_another_way_in_remains(api, op, corp, alice, signin, settings):
     token = signin(alice)["accessToken"]
     follow_link(api, op, token, "alice-1")
     identity = ExternalIdentity.objects.get()
@@ -87,7 +87,7 @@ def test_an_identity_is_unlinked_when_another_way_in_remains(api, op, corp, alic
 
 
 @pytest.mark.django_db
-def test_a_passwordless_account_with_two_identities_may_unlink_one(api, op, corp):  # noqa: F811
+def test_a_passwordless_account_with_two_identities_may_unlink_one(api, op, corp):
     body = redeem(api, sign_in(api, op, "twice")["code"]).json()
     follow_link(api, op, body["accessToken"], "twice-other")
     first, second = ExternalIdentity.objects.order_by("pk")
@@ -97,7 +97,7 @@ def test_a_passwordless_account_with_two_identities_may_unlink_one(api, op, corp
 
 
 @pytest.mark.django_db
-def test_someone_elses_identity_is_a_404(api, op, corp, alice, signin):  # noqa: F811
+def test_someone_elses_identity_is_a_404(api, op, corp, alice, signin):
     redeem(api, sign_in(api, op, "other")["code"])
     identity = ExternalIdentity.objects.get()
     token = signin(alice)["accessToken"]
@@ -162,7 +162,7 @@ def test_admin_shows_a_users_identities_and_searches_them(make_user, alice):
 
 
 @pytest.mark.django_db
-def test_a_link_whose_account_was_deactivated_meanwhile_links_nothing(api, op, corp, alice, signin):  # noqa: F811
+def test_a_link_whose_account_was_deactivated_meanwhile_links_nothing(api, op, corp, alice, signin):
     response = start_link(api, signin(alice)["accessToken"])
     parts = urlsplit(response.json()["location"])
     started = api.get(parts.path + "?" + parts.query)
