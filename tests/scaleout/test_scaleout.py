@@ -1,0 +1,150 @@
+"""
+Several authsite instances behind a real load balancer (haproxy, round-robin) on one MariaDB and
+one Redis: what a user signs in to on one instance holds on every other, and losing an instance
+mid-load loses nothing that was acknowledged. Every request goes through the balancer; its
+``X-Served-By`` header (added by the test's copy of deploy/haproxy.cfg) names the instance.
+"""
+
+import itertools
+import json
+import secrets
+import threading
+import time
+
+from tests.scaleout.conftest import SIGNIN_RATE
+
+PASSWORD = "scale-out pass 42"
+# Sign-ins from addresses of their own, so that the throttle test's budget is untouched.
+SIGNIN_SOURCES = itertools.cycle(["127.0.0.7", "127.0.0.8", "127.0.0.9"])
+
+
+def served_by(response):
+    return response.headers["X-Served-By"]
+
+
+def sign_up(balancer, username=None):
+    username = username or f"u{secrets.token_hex(6)}"
+    response = balancer.request("POST", "/api/auth/signup", body={
+        "username": username, "email": f"{username}@example.com", "password": PASSWORD,
+    })
+    assert response.status == 200, response.body
+    return username
+
+
+def sign_in(balancer, username):
+    response = balancer.request("POST", "/api/auth/signin", source=next(SIGNIN_SOURCES),
+                                body={"username": username, "password": PASSWORD})
+    assert response.status == 200, response.body
+    return response
+
+
+def on_another_instance(balancer, than, method, path, **kwargs):
+    """Repeat a request (an idempotent one) until an instance other than ``than`` answers it."""
+    for _ in range(10):
+        response = balancer.request(method, path, **kwargs)
+        if served_by(response) != than:
+            return response
+    raise AssertionError(f"the balancer sent 10 requests in a row to {than}")
+
+
+def test_signed_in_on_one_instance_the_token_works_on_another(cluster):
+    balancer = cluster.balancer
+    signin = sign_in(balancer, sign_up(balancer))
+    token = signin.json()["accessToken"]
+    response = on_another_instance(balancer, served_by(signin), "GET", "/api/test/user",
+                                   headers={"x-access-token": token})
+    assert response.status == 200
+    assert response.body == b"User Content."
+
+
+def test_revoked_on_one_instance_refused_at_the_next_request_on_another(cluster):
+    balancer = cluster.balancer
+    tokens = sign_in(balancer, sign_up(balancer)).json()
+    headers = {"x-access-token": tokens["accessToken"]}
+    signout = balancer.request("POST", "/api/auth/signout",
+                               body={"refreshToken": tokens["refreshToken"]})
+    assert signout.status == 200
+    assert signout.json() == {"message": "You've been signed out!"}
+    response = on_another_instance(balancer, served_by(signout), "GET", "/api/test/user",
+                                   headers=headers)
+    assert response.status == 401
+    assert response.json() == {"message": "Unauthorized!"}
+    refresh = balancer.request("POST", "/api/auth/refreshtoken",
+                               body={"refreshToken": tokens["refreshToken"]})
+    assert refresh.status == 403
+    assert refresh.json() == {"message": "Refresh token is not in database!"}
+
+
+def burst(balancer, source, count, headers=None):
+    """``count`` concurrent failed sign-ins from the loopback address ``source``."""
+    results = [None] * count
+    gate = threading.Barrier(count)
+
+    def attempt(index):
+        gate.wait(10)
+        results[index] = balancer.request(
+            "POST", "/api/auth/signin", source=source, headers=headers,
+            body={"username": f"nobody{index}", "password": "wrong password 1"},
+        )
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_throttles_count_across_instances_per_real_client_address(cluster):
+    balancer = cluster.balancer
+    first = burst(balancer, "127.0.0.5", 3 * SIGNIN_RATE)
+    statuses = sorted(r.status for r in first)
+    # Exactly N of the burst pass (401: wrong password) although both instances served it.
+    assert statuses == [401] * SIGNIN_RATE + [429] * (2 * SIGNIN_RATE)
+    assert {served_by(r) for r in first} == {i.name for i in cluster.instances}
+    refused = next(r for r in first if r.status == 429)
+    assert int(refused.headers["Retry-After"]) > 0
+    # A client cannot buy a fresh budget by writing its own X-Forwarded-For: the balancer appends
+    # the real address, and that is the one counted.
+    forged = burst(balancer, "127.0.0.5", 2, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert [r.status for r in forged] == [429, 429]
+    # Another client address (the balancer's X-Forwarded-For, not the balancer's own address
+    # that every request comes from) has its own budget.
+    other = burst(balancer, "127.0.0.6", SIGNIN_RATE)
+    assert [r.status for r in other] == [401] * SIGNIN_RATE
+    logged = [json.loads(line[line.index("{"):]) for name in ("app1", "app2")
+              for line in cluster.log(name).splitlines() if '"event": "throttled"' in line]
+    assert {event["ip"] for event in logged} == {"127.0.0.5"}
+
+
+def test_refresh_token_reuse_detected_across_instances(cluster):
+    balancer = cluster.balancer
+    signin = sign_in(balancer, sign_up(balancer))
+    first = signin.json()["refreshToken"]
+    rotated = on_another_instance(balancer, served_by(signin), "POST", "/api/auth/refreshtoken",
+                                  body={"refreshToken": first})
+    # A refresh is not idempotent, but the loop above only repeats one that went to the same
+    # instance: the first token is still within its grace window then.
+    assert rotated.status == 200
+    second = rotated.json()["refreshToken"]
+    assert second != first
+    time.sleep(1.5)  # past JWT_ROTATION_GRACE_SECONDS
+    reuse = on_another_instance(balancer, served_by(rotated), "POST", "/api/auth/refreshtoken",
+                                body={"refreshToken": first})
+    assert reuse.status == 403
+    assert reuse.json() == {"message": "Refresh token is not in database!"}
+    # The reuse revoked the whole session, on every instance: the current token is dead too.
+    current = on_another_instance(balancer, served_by(reuse), "POST", "/api/auth/refreshtoken",
+                                  body={"refreshToken": second})
+    assert current.status == 403
+    assert current.json() == {"message": "Refresh token is not in database!"}
+    assert "refresh_token_reuse" in cluster.log(served_by(reuse))
+
+
+def test_jwks_identical_on_every_instance(cluster):
+    documents = [i.request("GET", "/.well-known/jwks.json") for i in cluster.instances]
+    documents.append(cluster.balancer.request("GET", "/.well-known/jwks.json"))
+    assert all(d.status == 200 for d in documents)
+    keys = documents[0].json()["keys"]
+    assert len(keys) == 1 and keys[0]["kty"] == "EC"
+    assert all(d.json() == documents[0].json() for d in documents)
