@@ -95,12 +95,15 @@ class Process:
         self.kill(signal.SIGTERM)
 
     def group_gone(self):
-        """No process of the group is left (workers included)."""
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
+        """No live process of the group is left (granian's workers included; zombies count as gone)."""
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid and fields[0] != "Z":
+                return False
+        return True
 
 
 class Instance(Process):

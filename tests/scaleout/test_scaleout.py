@@ -148,3 +148,97 @@ def test_jwks_identical_on_every_instance(cluster):
     keys = documents[0].json()["keys"]
     assert len(keys) == 1 and keys[0]["kty"] == "EC"
     assert all(d.json() == documents[0].json() for d in documents)
+
+
+class Load:
+    """
+    Clients signing new users up (a write each) and reading the public board through the
+    balancer, each request recorded with when it started and what came back, until stopped.
+    """
+
+    def __init__(self, balancer, clients=4):
+        self.balancer = balancer
+        self.records = []  # (started, kind, status or exception name, served by, username)
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(n,)) for n in range(clients)]
+
+    def run(self, client):
+        for count in itertools.count():
+            if self.stopping.is_set():
+                return
+            started = time.monotonic()
+            username = f"load{client}x{count}x{secrets.token_hex(3)}"
+            if count % 2:
+                kind, method, path, body = "read", "GET", "/api/test/all", None
+            else:
+                kind, method, path = "signup", "POST", "/api/auth/signup"
+                body = {"username": username, "email": f"{username}@example.com",
+                        "password": PASSWORD}
+            try:
+                response = self.balancer.request(method, path, body=body, timeout=10)
+                outcome, server = response.status, response.headers.get("X-Served-By")
+            except OSError as exc:
+                outcome, server = type(exc).__name__, None
+            self.records.append((started, kind, outcome, server, username))
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(30)
+
+    def acknowledged_signups(self):
+        return {r[4] for r in self.records if r[1] == "signup" and r[2] == 200}
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+    return time.monotonic()
+
+
+def test_instance_killed_mid_load_loses_nothing_and_a_restarted_one_rejoins(cluster, database):
+    balancer, victim = cluster.balancer, cluster.instances[0]
+    with Load(balancer) as load:
+        wait_until(lambda: sum(r[3] == victim.name for r in load.records) >= 10, 30)
+        killed = time.monotonic()
+        victim.kill()  # SIGKILL to its whole process group: a crash, nothing flushed or finished
+        wait_until(victim.group_gone, 5)
+        marked_down = wait_until(lambda: balancer.states()[victim.name] == "DOWN", 10)
+        wait_until(lambda: time.monotonic() > marked_down + 2, 5)
+    records = load.records
+    after_down = [r for r in records if r[0] > marked_down]
+    # The balancer's health check took the dead instance out...
+    assert after_down and all(r[3] != victim.name for r in after_down)
+    # ...and no server error nor dropped connection reached a client after that.
+    assert [r for r in after_down if not (isinstance(r[2], int) and r[2] < 500)] == []
+    assert {r[2] for r in after_down} == {200}
+    # The load ran on both sides of the kill.
+    assert any(r[0] < killed and r[3] == victim.name for r in records)
+    assert any(r[1] == "signup" and r[2] == 200 for r in after_down)
+    # Every acknowledged write is in the shared database.
+    acknowledged = load.acknowledged_signups()
+    connection = database.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT username FROM accounts_user WHERE username LIKE 'load%%'")
+        stored = {row[0] for row in cursor.fetchall()}
+    finally:
+        connection.close()
+    assert acknowledged <= stored
+
+    # A restarted instance (same address, same environment) rejoins the rotation and honours
+    # tokens signed elsewhere before and while it was down.
+    signin = sign_in(balancer, sign_up(balancer))
+    cluster.restart(victim.name)
+    wait_until(lambda: balancer.states()[victim.name] == "UP", 15)
+    headers = {"x-access-token": signin.json()["accessToken"]}
+    answers = [balancer.request("GET", "/api/test/user", headers=headers) for _ in range(4)]
+    assert [r.status for r in answers] == [200] * 4
+    assert {served_by(r) for r in answers} == {i.name for i in cluster.instances}
