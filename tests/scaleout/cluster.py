@@ -9,6 +9,7 @@ only granian's main process would leave its workers serving on the socket.
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -151,7 +152,8 @@ class Balancer(Process):
             + f"\nglobal\n    stats socket {self.socket} mode 600 level admin\n"
         )
         env = {**os.environ, "AUTHSITE_LB_BIND": f"{host}:{port}", "AUTHSITE_HOST": "localhost"}
-        super().__init__(["haproxy", "-W", "-db", "-f", str(config)], env, log)
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        super().__init__([haproxy, "-W", "-db", "-f", str(config)], env, log)
 
     def start(self, timeout=20):
         super().start()
