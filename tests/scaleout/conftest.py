@@ -32,6 +32,7 @@ INSTANCE_HOSTS = ["127.0.0.2", "127.0.0.3"]
 BALANCER_HOST = "127.0.0.4"
 # Sign-ins allowed per client address and minute across the cluster (the throttle test's N).
 SIGNIN_RATE = 5
+ROTATION_GRACE_SECONDS = 3
 
 
 @pytest.fixture(scope="session")
@@ -81,14 +82,23 @@ def cache_prefix():
         client.delete(*keys)
 
 
+def es256_key_files(directory, name):
+    """A new P-256 key pair as PEM files: ``(private key path, public key path)``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    private, public = directory / f"{name}.pem", directory / f"{name}.pub.pem"
+    private.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+    ))
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo,
+    ))
+    return private, public
+
+
 @pytest.fixture(scope="session")
 def signing_key(workdir):
     """One ES256 key pair shared by every instance (as a deployment must)."""
-    path = workdir / "jwt-es256.pem"
-    path.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
-    ))
-    return path
+    return es256_key_files(workdir, "jwt-es256")[0]
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +120,7 @@ def instance_env(database, cache_prefix, signing_key):
         "THROTTLE_SIGNIN_IP": f"{SIGNIN_RATE}/min",
         "THROTTLE_SIGNUP_IP": "100000/hour",
         "JWT_ROTATE_REFRESH_TOKENS": "1",
-        "JWT_ROTATION_GRACE_SECONDS": "1",
+        "JWT_ROTATION_GRACE_SECONDS": str(ROTATION_GRACE_SECONDS),
         "LOG_LEVEL": "WARNING",
     }
 
@@ -133,10 +143,12 @@ class Cluster:
     def log(self, name):
         return (self.workdir / f"{name}.log").read_text()
 
-    def restart(self, name):
-        """Start a new process for the instance ``name`` (same address, port and environment)."""
+    def restart(self, name, env=None):
+        """Start a new process for the instance ``name``: same address and port, and the
+        cluster's environment, or ``env``."""
         old = self.instance(name)
-        new = Instance(name, old.host, old.port, self.env, old.log)
+        old.stop()
+        new = Instance(name, old.host, old.port, env or self.env, old.log)
         self.instances[self.instances.index(old)] = new
         return new.start()
 
