@@ -7,10 +7,10 @@ instances, on one MariaDB database and one Redis database. Loopback only, bounde
 
 Instances are production's server (server.py), one worker each, on 127.0.0.2, .3, .4; the
 balancer listens on 127.0.0.9. Also measured: one instance without the balancer (what haproxy
-costs). Each configuration gets 2 s of warm-up, then wrk (2 threads, 50 connections) for
-``--seconds``
-(sign-ins: 8 connections per instance). The machine's 2 cores run the instances, haproxy, MariaDB, Redis and wrk alike, and
-are shared with other work: every row records the cores the rest of the machine used meanwhile.
+costs). Each configuration gets 2 s of warm-up (then the queue it left is drained), then wrk
+(2 threads; 50 connections, sign-ins 8 per instance) for ``--seconds``. The machine's 2 cores
+run the instances, haproxy, MariaDB, Redis and wrk alike, and are shared with other work: every
+row records the cores the instances used and the whole machine used meanwhile.
 The database (``--database-url``, default h15_scaleout_bench) is created and dropped.
 """
 
@@ -179,8 +179,8 @@ def write(rows, args):
         "",
         "| configuration | connections | req/s | p50 ms | p99 ms | non-2xx | cores | load before |",
         "|---|---:|---:|---:|---:|---:|---|---|",
-        *[f"| {r['label']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non_2xx']} "
-          f"| {r['cores']} | {r['load']} |" for r in rows],
+        *[f"| {r['label']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.1f} "
+          f"| {r['p99']:.1f} | {r['non_2xx']} | {r['cores']} | {r['load']} |" for r in rows],
         END,
     ]
     path = ROOT / "BENCHMARKS.md"

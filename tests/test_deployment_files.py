@@ -100,6 +100,18 @@ def test_image_bakes_no_secret_and_collects_static_assets():
     assert ignore[0] == "*" and not [line for line in ignore if ".env" in line or "sqlite" in line]
 
 
+def test_image_holds_every_package_the_app_imports():
+    """A new Django app (a top-level package) must be copied into the image and let through
+    .dockerignore; only the tests and the benchmark stay out."""
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    copied = {source.rstrip("/") for kw, args in INSTRUCTIONS
+              if kw == "COPY" and not args.startswith("--") for source in args.split()[:-1]}
+    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.startswith("!")}
+    assert packages <= copied and packages <= allowed
+    assert {"manage.py", "server.py", "fixtures"} <= copied & allowed
+
+
 def test_healthcheck_asks_healthz():
     assert "http://127.0.0.1:8000/healthz" in " ".join(exec_form(last("HEALTHCHECK")))
 
