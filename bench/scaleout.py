@@ -81,7 +81,7 @@ def measure(label, url, headers, body, seconds, pgids, workdir, connections):
     load = load_average()
     result, ours, busy = cores(pgids, lambda: wrk(url, seconds, headers, body, workdir, connections))
     result.update(label=label, load=load, cores=f"{ours:.2f} / {busy:.2f}",
-                  connections=connections)
+                  connections=connections, per_core=result["rps"] / ours if ours else 0)
     print(f"{label:44} {result['rps']:7.0f} req/s  p50 {result['p50']:7.1f} ms  "
           f"p99 {result['p99']:7.1f} ms  non-2xx {result['non_2xx']}  cores {result['cores']}  "
           f"{result['socket_errors']}",
@@ -177,9 +177,10 @@ def write(rows, args):
         "and haproxy / by the whole machine (MariaDB, Redis, wrk and other people's work "
         "included) during the run.",
         "",
-        "| configuration | connections | req/s | p50 ms | p99 ms | non-2xx | cores | load before |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
-        *[f"| {r['label']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.1f} "
+        "| configuration | connections | req/s | req/s per core used | p50 ms | p99 ms | non-2xx "
+        "| cores | load before |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        *[f"| {r['label']} | {r['connections']} | {r['rps']:.0f} | {r['per_core']:.0f} | {r['p50']:.1f} "
           f"| {r['p99']:.1f} | {r['non_2xx']} | {r['cores']} | {r['load']} |" for r in rows],
         END,
     ]
