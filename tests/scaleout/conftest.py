@@ -14,6 +14,7 @@ at the end.
 
 import os
 import secrets
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -65,8 +66,7 @@ def database():
 
         @staticmethod
         def connect():
-            connection = MySQLdb.connect(database=name, autocommit=True, **server)
-            return connection
+            return MySQLdb.connect(database=name, autocommit=True, **server)
 
     yield Database
     execute(f"DROP DATABASE IF EXISTS `{name}`")
@@ -127,8 +127,6 @@ def instance_env(database, cache_prefix, signing_key):
 
 @pytest.fixture(scope="session")
 def migrated(instance_env):
-    import subprocess
-
     subprocess.run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"],
                    cwd=ROOT, env=instance_env, check=True)
 

@@ -1,8 +1,9 @@
 """
 Several authsite instances behind a real load balancer (haproxy, round-robin) on one MariaDB and
 one Redis: what a user signs in to on one instance holds on every other, and losing an instance
-mid-load loses nothing that was acknowledged. Every request goes through the balancer; its
-``X-Served-By`` header (added by the test's copy of deploy/haproxy.cfg) names the instance.
+mid-load loses nothing that was acknowledged. Requests go through the balancer, whose
+``X-Served-By`` header (added by the test's copy of deploy/haproxy.cfg) names the instance, except
+where a test must reach one given instance (it says so).
 """
 
 import itertools
@@ -20,7 +21,8 @@ from cryptography.hazmat.primitives.serialization import (
 from tests.scaleout.conftest import ROTATION_GRACE_SECONDS, SIGNIN_RATE, es256_key_files
 
 PASSWORD = "scale-out pass 42"
-# Sign-ins from addresses of their own, so that the throttle test's budget is untouched.
+# Sign-ins from addresses of their own, so that the throttle test's budget is untouched (9 sign-ins
+# in the whole module, under SIGNIN_RATE per minute on each address).
 SIGNIN_SOURCES = itertools.cycle(["127.0.0.7", "127.0.0.8", "127.0.0.9"])
 
 
