@@ -102,7 +102,8 @@ def main():
     env = {
         "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "authsite.settings",
         "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48), "DJANGO_ALLOWED_HOSTS": "*",
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+        "DJANGO_ALLOWED_HOSTS": ",".join(["localhost", *HOSTS, BALANCER_HOST]),
         "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
         "CACHE_KEY_PREFIX": f"h15-bench-{secrets.token_hex(4)}", "TRUSTED_PROXY_COUNT": "1",
         "THROTTLE_ENABLED": "0", "LOG_LEVEL": "WARNING",

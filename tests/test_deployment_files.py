@@ -5,6 +5,7 @@ Compose Specification's schema, interpolation, dependencies), and the image's st
 here, outside a container, with the environment compose resolves for the service.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -24,6 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HADOLINT = Path(sys.executable).parent / "hadolint"
 DOCKER_COMPOSE = Path(compose.__file__).parent / "docker-compose"
 SECRETS = ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY", "MARIADB_PASSWORD")
+HOST = {"Host": "api.example.com"}
+
+
+def load_healthcheck():
+    spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "deploy" / "healthcheck.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def dockerfile_instructions(text):
@@ -112,8 +121,20 @@ def test_image_holds_every_package_the_app_imports():
     assert {"manage.py", "server.py", "fixtures"} <= copied & allowed
 
 
-def test_healthcheck_asks_healthz():
-    assert "http://127.0.0.1:8000/healthz" in " ".join(exec_form(last("HEALTHCHECK")))
+def test_healthcheck_runs_the_healthcheck_script_on_the_cmd_port():
+    assert exec_form(last("HEALTHCHECK")) == ["python", "deploy/healthcheck.py", "8000"]
+    assert exec_form(last("CMD"))[-2:] == ["--port", "8000"]
+
+
+@pytest.mark.parametrize("allowed, host", [
+    ("api.example.com,localhost", "api.example.com"),
+    (" .example.com", "example.com"),
+    ("*,api.example.com", "api.example.com"),
+    ("*", "localhost"),
+    ("", "localhost"),
+])
+def test_healthcheck_names_an_allowed_host(allowed, host):
+    assert load_healthcheck().host_header(allowed) == host
 
 
 @pytest.fixture
@@ -189,6 +210,9 @@ def test_image_command_serves_with_the_environment_compose_gives_it(project, tmp
     services = resolved(project)
     env = {**services["authsite"]["environment"], "PATH": os.environ["PATH"],
            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    assert env["DJANGO_ALLOWED_HOSTS"] == "localhost,127.0.0.1"  # .env.example's
+    # As in production: the health check must name a host of the list, not 127.0.0.1.
+    env["DJANGO_ALLOWED_HOSTS"] = "api.example.com"
     del env["REDIS_URL"]
     migrate = services["migrate"]["entrypoint"] + services["migrate"]["command"]
     subprocess.run(here(migrate, 0), cwd=ROOT, env=env, check=True, capture_output=True)
@@ -196,23 +220,24 @@ def test_image_command_serves_with_the_environment_compose_gives_it(project, tmp
     port = free_port()
     server = Process(here(exec_form(last("ENTRYPOINT")) + exec_form(last("CMD")), port), env,
                      open(tmp_path / "server.log", "w"))
-    healthcheck = here(exec_form(last("HEALTHCHECK")), port)
+    probe = here(exec_form(last("HEALTHCHECK")), port)
     try:
         server.start()
 
         def answers():
             try:
-                return request("127.0.0.1", port, "GET", "/readyz", timeout=2).status == 200
+                return request("127.0.0.1", port, "GET", "/readyz", headers=HOST,
+                               timeout=2).status == 200
             except OSError:
                 return not server.running()
 
         wait_for(answers, 60, "the image's command to serve")
         assert server.running(), (tmp_path / "server.log").read_text()
-        assert subprocess.run(healthcheck, timeout=10).returncode == 0
-        signup = request("127.0.0.1", port, "POST", "/api/auth/signup", body={
+        assert subprocess.run(probe, cwd=ROOT, env=env, timeout=10).returncode == 0
+        signup = request("127.0.0.1", port, "POST", "/api/auth/signup", headers=HOST, body={
             "username": "alice", "email": "alice@example.com", "password": "sturdy ferry 42"})
         assert (signup.status, signup.json()) == (200, {"message": "User registered successfully!"})
-        signin = request("127.0.0.1", port, "POST", "/api/auth/signin",
+        signin = request("127.0.0.1", port, "POST", "/api/auth/signin", headers=HOST,
                          body={"username": "alice", "password": "sturdy ferry 42"})
         assert signin.status == 200
         # Signed with the JWT_SIGNING_KEY of .env, as the container would.
@@ -221,4 +246,4 @@ def test_image_command_serves_with_the_environment_compose_gives_it(project, tmp
         assert claims["token_type"] == "access"
     finally:
         server.stop()
-    assert subprocess.run(healthcheck, timeout=10, capture_output=True).returncode != 0
+    assert subprocess.run(probe, cwd=ROOT, env=env, timeout=10).returncode != 0
