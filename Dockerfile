@@ -34,6 +34,9 @@ COPY authsite authsite
 COPY accounts accounts
 COPY content content
 COPY proxyauth proxyauth
+COPY mail mail
+COPY recovery recovery
+COPY nodeimport nodeimport
 COPY fixtures fixtures
 # Static assets (admin, Swagger UI, ReDoc) collected into /app/staticfiles at build time, served by
 # WhiteNoise. The build-only DJANGO_DEBUG=1 lets settings load without secrets; it is not kept in

@@ -1,10 +1,12 @@
 """
-The production server: granian's WSGI server with authsite's settings, chosen by measurement
-against gunicorn (sync and gthread) and uvicorn (BENCHMARKS.md).
+The production server: granian with authsite's settings, chosen by measurement against gunicorn
+(sync and gthread) and uvicorn (BENCHMARKS.md). It runs Django's WSGI application through a thin
+RSGI front (authsite/rsgi.py), not granian's WSGI interface, which merges header names that differ
+only in ``_``/``-`` (a client's ``X_Forwarded_For`` could replace the proxy's ``X-Forwarded-For``).
 
     .venv/bin/python server.py --host 127.0.0.1 --port 8000
 
-One worker per core, each running one request at a time (one blocking thread): the API's
+One worker per core, each running one request at a time (one application thread): the API's
 requests are CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per process only contend
 for the GIL, and more processes than cores only contend for the cores: with two per core, sign-in
 throughput fell by a quarter and its p99 rose (BENCHMARKS.md). HTTP parsing and keep-alive happen
@@ -24,10 +26,10 @@ WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 
 
 def build(host, port, workers=WORKERS):
     return Server(
-        "authsite.wsgi:application",
+        "authsite.rsgi:application",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         workers=workers,
         blocking_threads=1,
         loop=Loops.auto,

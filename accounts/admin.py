@@ -6,6 +6,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from recovery import services as recovery
+
 from .models import Role, Session, User
 from .security import log_event
 
@@ -32,15 +34,17 @@ class UserChangeForm(DjangoUserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
-    list_display = ("username", "email", "role_names_display", "is_active", "is_staff", "date_joined")
-    list_filter = ("roles", "is_active", "is_staff", "is_superuser")
+    list_display = (
+        "username", "email", "email_verified", "role_names_display", "is_active", "is_staff", "date_joined"
+    )
+    list_filter = ("roles", "email_verified", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "email")
     filter_horizontal = ("roles", "groups", "user_permissions")
-    actions = ["revoke_all_sessions"]
+    actions = ["revoke_all_sessions", "send_password_reset"]
     readonly_fields = ("live_sessions",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email", "email_verified")}),
         ("Roles", {"fields": ("roles",)}),
         (
             "Django admin access",
@@ -61,6 +65,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
+
+    def save_model(self, request, obj, form, change):
+        """A new address is unverified, unless the admin ticks "email verified" with it."""
+        if change and "email" in form.changed_data and "email_verified" not in form.changed_data:
+            obj.email_verified = False
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="roles")
     def role_names_display(self, user):
@@ -95,6 +105,23 @@ class UserAdmin(DjangoUserAdmin):
     def revoke_all_sessions(self, request, queryset):
         count = revoke(request, Session.objects.filter(user__in=list(queryset.values_list("pk", flat=True))))
         self.message_user(request, f"Revoked {count} session(s).")
+
+
+    @admin.action(description="Send password reset email")
+    def send_password_reset(self, request, queryset):
+        """Queue a reset link to each selected active user with a usable password (recovery)."""
+        sent = 0
+        for user in queryset.filter(is_active=True):
+            if user.has_usable_password() and user.email:
+                recovery.send_password_reset(user)
+                sent += 1
+        log_event("password_reset_sent", request, admin=request.user.pk, users=sent)
+        skipped = queryset.count() - sent
+        self.message_user(
+            request,
+            f"Queued a password reset email to {sent} user(s)."
+            + (f" Skipped {skipped} (inactive, no usable password or no email)." if skipped else ""),
+        )
 
 
 @admin.register(Role)

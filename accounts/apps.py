@@ -1,14 +1,19 @@
 from django.apps import AppConfig
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management.commands.createcachetable import Command as CreateCacheTable
 from django.db.models.signals import post_migrate
 
 
 def create_cache_table(using="default", **kwargs):
     """
-    Create the database cache table (settings.CACHES, when REDIS_URL is unset) at every
-    ``migrate``, so a fresh deployment's throttles work without a separate ``createcachetable``.
+    Create the database cache table (``settings.DATABASE_CACHE``) at every ``migrate``, whichever
+    cache is configured: a deployment migrated with ``REDIS_URL`` set and later run without it
+    must still find the table (else every throttled endpoint fails). Django's ``createcachetable``
+    creates only the tables of ``settings.CACHES``, so its ``create_table`` is called directly.
     """
-    call_command("createcachetable", database=using, verbosity=0)
+    command = CreateCacheTable()
+    command.verbosity = 0
+    command.create_table(using, settings.DATABASE_CACHE["LOCATION"], dry_run=False)
 
 
 class AccountsConfig(AppConfig):

@@ -35,6 +35,30 @@ def identity_key(value):
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
 
 
+# Usernames containing "@" are the namespace of users provisioned by the sign-in proxy
+# (proxyauth.models): sign-up refuses them, so nobody can take the name a future proxy user will
+# get (and then be granted that person's roles by name).
+PROXY_NAMESPACE_MARK = "@"
+
+
+def email_verified(user):
+    """
+    Whether someone proved they own ``user``'s email. Nothing verifies emails yet, so no account
+    qualifies; email verification plugs in here (an ``email_verified`` field on User). Only a
+    verified email may ever tie a proxy identity to an existing account.
+    """
+    return bool(getattr(user, "email_verified", False))
+
+
+def identity_key_fits(value, field_name):
+    """
+    Whether ``value``'s identity key fits User's ``field_name`` key column. NFKC can make a key
+    many times longer than its value (U+FDFA is 18 characters), more than the key columns' room
+    for three times the value; MySQL/MariaDB would refuse the row (DataError 1406, a 500).
+    """
+    return len(identity_key(value)) <= User._meta.get_field(field_name).max_length
+
+
 class ExactCharField(models.CharField):
     """
     A CharField compared byte for byte on every backend: with the ``utf8mb4_bin`` collation on
@@ -157,6 +181,10 @@ class User(AbstractUser):
     username_key = ExactCharField(max_length=450, unique=True, editable=False)
     email_key = ExactCharField(max_length=762, unique=True, null=True, editable=False)
     roles = models.ManyToManyField(Role, related_name="users", blank=True)
+    # True once the owner followed a link sent to ``email`` (recovery.emails): a verification or
+    # email-change link, or a password reset link (which only that address received). A new
+    # address starts unverified.
+    email_verified = models.BooleanField("email verified", default=False)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -193,6 +221,12 @@ class User(AbstractUser):
         super().clean()
         others = User.objects.exclude(pk=self.pk)
         errors = {}
+        for field, key_field in (("username", "username_key"), ("email", "email_key")):
+            value = getattr(self, field)
+            if value and not identity_key_fits(value, key_field):
+                errors[field] = f"This {field} is too long once normalised (case and compatibility forms folded)."
+        if errors:
+            raise ValidationError(errors)
         if self.username and others.filter(username_key=identity_key(self.username)).exists():
             errors["username"] = "A user with that username already exists."
         if self.email and others.filter(email_key=identity_key(self.email)).exists():

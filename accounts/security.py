@@ -7,6 +7,7 @@ are logged on the ``authsite.security`` logger as one JSON object per line:
 are never passed here, so they never reach a log.
 """
 
+import ipaddress
 import json
 import logging
 
@@ -21,9 +22,32 @@ def client_ip(request):
     ``REST_FRAMEWORK["NUM_PROXIES"]`` (``TRUSTED_PROXY_COUNT``) proxies, each appending to
     ``X-Forwarded-For``, stand in front of the service; then the address the outermost trusted
     proxy saw. Entries a client put into the header itself are never used, so a forged
-    ``X-Forwarded-For`` cannot pass for another client.
+    ``X-Forwarded-For`` cannot pass for another client. A port some proxies append
+    (``203.0.113.9:41234``, ``[2001:db8::1]:443``) is dropped: with it, every connection of one
+    client would count in a bucket of its own.
     """
-    return BaseThrottle().get_ident(request)
+    return without_port(BaseThrottle().get_ident(request))
+
+
+def without_port(address):
+    """``address`` without a trailing ``:port``, if it is an IP address with one."""
+    if not address:
+        return address
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        pass
+    if address.startswith("["):
+        host, bracket, port = address[1:].partition("]")
+    else:
+        host, bracket, port = address.rpartition(":")
+        port = ":" + port if bracket else port
+    if port == "" and bracket or port.startswith(":") and port[1:].isdigit():
+        try:
+            return str(ipaddress.ip_address(host))
+        except ValueError:
+            pass
+    return address
 
 
 def log_event(event, request=None, level=logging.WARNING, **fields):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
-from .models import Role, User, authority, identity_key
+from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key, identity_key_fits
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -22,6 +22,9 @@ USERNAME_TAKEN = "Failed! Username is already in use!"
 EMAIL_TAKEN = "Failed! Email is already in use!"
 ROLE_DOES_NOT_EXIST = "Failed! Role does not exist = {name}"
 REQUIRE_ADMIN_ROLE = "Require Admin Role!"
+USERNAME_RESERVED = 'Username may not contain "@": such names are reserved for single sign-on users.'
+# Names are unique under their NFKC + casefold key, which some characters lengthen many times.
+KEY_TOO_LONG = "{label} is too long once normalised (some of its characters expand)."
 
 
 class SignupRejected(exceptions.APIException):
@@ -127,10 +130,19 @@ class SignupSerializer(serializers.Serializer):
         value = User.normalize_username(value)
         if len(value) > USERNAME_MAX_LENGTH:  # NFKC can expand: "ﬃ" is "ffi"
             raise serializers.ValidationError(self.fields["username"].error_messages["max_length"])
+        if not identity_key_fits(value, "username_key"):
+            raise serializers.ValidationError(KEY_TOO_LONG.format(label="Username"))
         try:
             UnicodeUsernameValidator()(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
+        if PROXY_NAMESPACE_MARK in value:
+            raise serializers.ValidationError(USERNAME_RESERVED)
+        return value
+
+    def validate_email(self, value):
+        if not identity_key_fits(value, "email_key"):
+            raise serializers.ValidationError(KEY_TOO_LONG.format(label="Email"))
         return value
 
     def validate(self, attrs):
@@ -222,6 +234,8 @@ class MeSerializer(serializers.Serializer):
     roles = serializers.ListField(
         source="authorities", child=serializers.ChoiceField(choices=AUTHORITIES)
     )
+    # authsite's: whether the owner confirmed the address (recovery); the tutorial's clients ignore it.
+    emailVerified = serializers.BooleanField(source="email_verified")  # noqa: N815
 
 
 class SigninResponseSerializer(MeSerializer):

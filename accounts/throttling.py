@@ -29,6 +29,7 @@ import hashlib
 import ipaddress
 import logging
 import math
+import re
 from contextlib import contextmanager
 from functools import wraps
 
@@ -42,7 +43,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from authsite.exceptions import ServiceUnavailable, json_error
 
-from .models import identity_key
+from .models import User, identity_key
 from .security import client_ip, log_event
 from .serializers import username_field
 
@@ -78,6 +79,15 @@ class RateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def parse_rate(self, rate):
+        """DRF's rates, plus a period multiplier: ``1/180s``, ``5/10min``."""
+        if rate is None:
+            return (None, None)
+        count, period = rate.split("/")
+        multiplier, unit = re.fullmatch(r"([0-9]*)([a-z]+)", period).groups()
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit[0]]
+        return int(count), int(multiplier or 1) * seconds
 
     def get_ident(self, request):
         """
@@ -208,14 +218,23 @@ class FailedSigninThrottle(RateThrottle):
     def get_ident(self, request):
         username = self.username
         if username is None:
-            data = request.data
-            username = data.get("username") if hasattr(data, "get") else None
+            username = body_username(request)
         try:
             username = username_field().run_validation(username)
         except exceptions.ValidationError:
             return None  # refused by the serializer before any password is checked
+        self.account_key = identity_key(username)
         # Hashed: an identity key can be longer than a cache key may be.
-        return hashlib.sha256(identity_key(username).encode("utf-8", "surrogatepass")).hexdigest()
+        return hashlib.sha256(self.account_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def throttle_failure(self):
+        """Log the locked account by id (None for an unknown name), which an admin can act on."""
+        log_event("throttled", self.request, scope=self.scope, user=self.account_id())
+        return False
+
+    def account_id(self):
+        user = User.objects.filter(username_key=self.account_key).only("pk").first()
+        return None if user is None else user.pk
 
     def estimate(self, previous, current):
         # Any rolling period lies within two consecutive windows.
@@ -225,6 +244,23 @@ class FailedSigninThrottle(RateThrottle):
         """Seconds until the next window (or the one after, if this one alone is full)."""
         windows = 1 if self.current <= self.num_requests - 1 else 2
         return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
+
+
+def body_username(request):
+    data = request.data
+    return data.get("username") if hasattr(data, "get") else None
+
+
+def clear_failed_signins(username):
+    """
+    Forget the failed sign-ins counted on ``username``'s account (a password reset proved the
+    owner: it is how a locked-out owner gets back in).
+    """
+    throttle = FailedSigninThrottle(username=username)
+    if not throttle.prepare(None, None):
+        return
+    with cache_errors_unavailable():
+        throttle.cache.delete_many([throttle.window_key(throttle.window - 1), throttle.window_key(throttle.window)])
 
 
 def count_request(throttles, request, view=None):
@@ -254,8 +290,12 @@ def throttle_signins(login_view):
         if request.method != "POST":
             return login_view(request, *args, **kwargs)
         account = FailedSigninThrottle(username=request.POST.get("username"))
+        # Django's form checks no password unless both fields are filled in: only then can the
+        # attempt fail on the account.
+        attempts_password = bool(request.POST.get("username") and request.POST.get("password"))
+        throttles = [SigninIPThrottle(), account] if attempts_password else [SigninIPThrottle()]
         try:
-            refused = count_request([SigninIPThrottle(), account], request)
+            refused = count_request(throttles, request)
             if refused is not None:
                 wait = refused.wait()
                 return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})

@@ -27,7 +27,7 @@ from django.core.signals import setting_changed
 from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt import settings as simplejwt_settings
 
 from . import keys
@@ -108,10 +108,28 @@ def _forget_token_backend(setting, **kwargs):
 setting_changed.connect(_forget_token_backend)
 
 
+# The range of Unix timestamps ``datetime`` can represent (years 1 to 9999), with a day to spare.
+MIN_TIMESTAMP = -62135596800 + 86400
+MAX_TIMESTAMP = 253402300799 - 86400
+
+
 class AccessToken(tokens.AccessToken):
     @property
     def token_backend(self):
         return token_backend()
+
+    def check_exp(self, claim="exp", current_time=None):
+        """
+        simplejwt's, for a claim that is a number a datetime can hold. PyJWT lets a numeric string
+        (``"9999999999"``) through and simplejwt then fails on it, and on ``1e300``, with an error
+        that is no ``TokenError`` (a 500); here both are an invalid token.
+        """
+        value = self.payload.get(claim)
+        if value is not None and (
+            type(value) not in (int, float) or not MIN_TIMESTAMP <= value <= MAX_TIMESTAMP
+        ):
+            raise TokenError(f"Token '{claim}' claim is not a timestamp")
+        super().check_exp(claim, current_time)
 
     @classmethod
     def for_session(cls, session):

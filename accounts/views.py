@@ -20,7 +20,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+from recovery import services as recovery
 
 from .authentication import IgnoreFailures, Unauthorized
 from .models import RefreshTokenReused, Session, User
@@ -156,13 +158,16 @@ def user_agent(request):
         ),
     },
 )
+@takes_secrets
 class SignupView(PublicAPIView):
     throttle_classes = [SignupIPThrottle]
 
     def post(self, request):
         serializer = SignupSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        with transaction.atomic():  # the user and its verification mail, or neither
+            user = serializer.save()
+            recovery.send_verification(user)
         return Response({"message": SIGNED_UP})
 
 
@@ -177,18 +182,24 @@ class SignupView(PublicAPIView):
         ),
         **api_errors(
             invalid_field("username", "Username is required."),
+            (403, "Email not verified!"),
             *BODY_ERRORS,
             *THROTTLED,
             *DATABASE_ERRORS,
         ),
     },
 )
+@takes_secrets
 class SigninView(PublicAPIView):
     throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
 
     def post(self, request):
         serializer = SigninSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # No password was checked: not a failed attempt on the account (a body naming only
+            # the victim's username must not lock the victim out).
+            self.refund(FailedSigninThrottle)
+            raise exceptions.ValidationError(serializer.errors)
         # One answer for unknown usernames, wrong passwords and inactive accounts; Django's
         # ModelBackend hashes the password for unknown usernames too, so timing tells nothing.
         user = authenticate(request, **serializer.validated_data)
@@ -196,6 +207,9 @@ class SigninView(PublicAPIView):
             log_event("signin_failed", request, username=serializer.validated_data["username"])
             return Response({"accessToken": None, "message": INVALID_CREDENTIALS}, status=401)
         self.refund(FailedSigninThrottle)
+        if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
+            recovery.remind_unverified(request, user)
+            raise EmailNotVerified()
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         session, refresh_token = Session.objects.start(user, user_agent(request))
         return Response(
@@ -206,6 +220,10 @@ class SigninView(PublicAPIView):
                 "tokenType": "Bearer",
             }
         )
+
+
+class EmailNotVerified(exceptions.PermissionDenied):
+    default_detail = "Email not verified!"
 
 
 class RefreshTokenRequired(exceptions.PermissionDenied):
@@ -235,6 +253,7 @@ class RefreshTokenExpired(exceptions.PermissionDenied):
         ),
     },
 )
+@takes_secrets
 class RefreshTokenView(PublicAPIView):
     """
     A new access token for a live session. By default the same refresh token is returned and
@@ -278,6 +297,7 @@ class RefreshTokenView(PublicAPIView):
     request=SignoutSerializer,
     responses={200: message_response(SIGNED_OUT), **api_errors(*BODY_ERRORS, *DATABASE_ERRORS)},
 )
+@takes_secrets
 class SignoutView(PublicAPIView):
     """
     Revoke the session of the given refresh token (current, or retired by rotation) and of the
@@ -379,6 +399,7 @@ class SessionDetailView(SignedInAPIView):
         ),
     },
 )
+@takes_secrets
 class PasswordChangeView(SignedInAPIView):
     """
     ``POST /api/auth/password``: change the caller's password. Every session of the user ends,

@@ -11,6 +11,9 @@ class AuthsiteConfig(AppConfig):
     verbose_name = "authsite"
 
     def ready(self):
+        from . import checks
+
+        checks.register_checks()
         if settings.DEV_DEFAULTS_IN_USE:
             logger.warning(
                 "DJANGO_DEBUG=1 and %s not set: using insecure development defaults. "

@@ -1,4 +1,4 @@
-"""ASGI entry point: `authsite.asgi:application`."""
+"""ASGI entry point: `authsite.asgi:application` (the production server runs authsite.rsgi)."""
 
 import os
 

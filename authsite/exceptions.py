@@ -12,7 +12,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import OperationalError
+from django.db import DataError, DatabaseError, IntegrityError, connections
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -68,8 +68,9 @@ def api_exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    elif isinstance(exc, OperationalError):
+    elif is_outage(exc):  # authsite.outages
         logger.error("Database unavailable: %s", exc, exc_info=exc, extra={"request": request})
+        close_connections()
         exc = ServiceUnavailable()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -100,6 +101,17 @@ def api_exception_handler(exc, context):
 
     logger.error("Unhandled error in %s", context.get("view"), exc_info=exc, extra={"request": request})
     return Response({"message": SERVER_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def is_outage(exc):
+    """A database error that no request data causes: the database is down, dropped or unmigrated."""
+    return isinstance(exc, DatabaseError) and not isinstance(exc, (IntegrityError, DataError))
+
+
+def close_connections():
+    """Drop the connections, so the next request opens fresh ones (see ``authsite.outages``)."""
+    for connection in connections.all(initialized_only=True):
+        connection.close()
 
 
 def json_error(message, status_code, **headers):

@@ -1,13 +1,73 @@
-from django.conf import settings
+"""
+authsite's own middleware, in the order of ``settings.MIDDLEWARE``:
 
-from .exceptions import json_error
+``AllowedHostMiddleware`` first (nothing runs for a request to a host we do not serve),
+``CallerDependentCacheControlMiddleware`` next (it sees every answer), and
+``RequestBodyLimitMiddleware`` after django-cors-headers' middleware (its 413 carries the CORS
+headers, so a browser shows the client the JSON instead of a CORS error).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.utils.cache import patch_cache_control
+
+from .exceptions import bad_request, json_error
+
+# Django's own logger for this event, so operators' existing filters apply.
+host_logger = logging.getLogger("django.security.DisallowedHost")
+
+
+class AllowedHostMiddleware:
+    """
+    Answer 400 (the contract's JSON) to a request whose ``Host`` (or, with
+    ``USE_X_FORWARDED_HOST``, forwarded host) is not in ``ALLOWED_HOSTS``, before any other work.
+
+    Django validates the host lazily, in ``request.get_host()``, which only ``CommonMiddleware``,
+    CSRF on HTTPS and absolute-URL building call: the API answered any Host (and anything that
+    later builds a link from it, such as a password-reset mail, would trust it).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost as exc:
+            host_logger.warning("%s", exc, extra={"request": request, "status_code": 400})
+            # The same answer as Django's own refusal (handler400): {"message": "Bad request."}.
+            return bad_request(request, exc)
+        return self.get_response(request)
+
+
+class CallerDependentCacheControlMiddleware:
+    """
+    ``Cache-Control: private, no-store`` on every response that does not set its own caching.
+
+    The API's answers depend on the caller (the boards on the token's roles, /me on the user, the
+    errors on the credentials sent), so no shared cache may keep them: a proxy that cached
+    ``/api/test/admin`` would serve "Admin Content." to anyone. Responses that declare their own
+    policy keep it (WhiteNoise's static assets; the auth endpoints' ``never_cache`` headers).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class RequestBodyLimitMiddleware:
     """
     Answer 413 (the contract's JSON) to a request whose declared body is larger than
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``, before anything reads it. Django enforces that limit only
-    for form data; DRF's JSON parser reads the stream directly.
+    for form data; DRF's JSON parser reads the stream directly. Installed after CorsMiddleware,
+    which adds ``Access-Control-Allow-Origin`` to the 413 on its way out.
     """
 
     def __init__(self, get_response):

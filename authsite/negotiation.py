@@ -15,9 +15,20 @@ class JSONOnlyContentNegotiation(DefaultContentNegotiation):
 
 
 class JSONErrorsMixin:
-    """For a view that renders HTML, YAML or text on success: its errors are the contract's JSON."""
+    """
+    For a view that renders HTML, YAML or text on success: its errors (405 for PUT, PATCH, TRACE,
+    ...) are the contract's JSON, and so is its ``OPTIONS`` answer (DRF's metadata, which an HTML
+    renderer has no template for: a 500).
+    """
 
-    def handle_exception(self, exc):
+    def render_json(self):
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
+
+    def handle_exception(self, exc):
+        self.render_json()
         return super().handle_exception(exc)
+
+    def options(self, request, *args, **kwargs):
+        self.render_json()
+        return super().options(request, *args, **kwargs)

@@ -12,7 +12,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
 
 from .exceptions import UNAVAILABLE_MESSAGE
@@ -78,3 +78,11 @@ def without_trailing_slash(endpoints, **kwargs):
 
 class SchemaView(JSONErrorsMixin, SpectacularAPIView):
     """``/api/schema``: YAML, or JSON on request; an unknown ``?format=`` is the contract's JSON 404."""
+
+
+class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+    """``/api/docs``: Swagger UI (HTML); its errors and ``OPTIONS`` are JSON."""
+
+
+class RedocView(JSONErrorsMixin, SpectacularRedocView):
+    """``/api/redoc``: ReDoc (HTML); its errors and ``OPTIONS`` are JSON."""

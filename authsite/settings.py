@@ -18,6 +18,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts import keys
+from mail.config import email_settings
 from proxyauth import profiles as proxy_profiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,14 +36,28 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be 0 or 1, not {value!r}.")
 
 
-def env_int(name, default):
+def env_int(name, default, minimum=None):
+    """A whole number from ``name``; with ``minimum``, smaller values are refused at start."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def env_log_level(name, default):
+    value = os.environ.get(name, "").strip().upper() or default
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {value!r}.")
+    return value
 
 
 def env_list(name, default):
@@ -113,21 +128,31 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "authsite",
     "accounts",
+    "nodeimport",
     "proxyauth",
     "content",
+    "mail",
+    "recovery",
 ]
 
 MIDDLEWARE = [
-    "authsite.middleware.RequestBodyLimitMiddleware",
+    # First: a Host outside ALLOWED_HOSTS is refused (JSON 400) before any other work.
+    "authsite.middleware.AllowedHostMiddleware",
+    # Every answer that sets no caching of its own: Cache-Control: private, no-store.
+    "authsite.middleware.CallerDependentCacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the docs pages' assets (and the admin's) from the installed packages.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS, so that its 413 carries Access-Control-Allow-Origin.
+    "authsite.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees what the views raise: a database outage is a 503, not a 500.
+    "authsite.outages.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "authsite.urls"
@@ -140,7 +165,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # TEMPLATE_DIRS: directories searched first, e.g. to override the mail templates (mail/...).
+        "DIRS": env_list("TEMPLATE_DIRS", []),
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -158,7 +184,7 @@ _database = dj_database_url.parse(DATABASE_URL)
 # Persistent connections (one per worker thread), checked at the start of each request, on every
 # backend: opening one per request cost SQLite ~0.25 ms of each token-authenticated request
 # (BENCHMARKS.md).
-_database.update(CONN_MAX_AGE=env_int("DATABASE_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS=True)
+_database.update(CONN_MAX_AGE=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), CONN_HEALTH_CHECKS=True)
 if _database["ENGINE"] == "django.db.backends.mysql":
     _database.update(
         # Isolation stays Django's READ COMMITTED; utf8mb4 for the connection, the test database
@@ -192,6 +218,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # Hashes imported from the Node.js tutorial app (manage.py import_node_users); upgraded to
+    # Argon2id at the first sign-in.
+    "nodeimport.hashers.BcryptjsPasswordHasher",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -217,8 +246,10 @@ WHITENOISE_AUTOREFRESH = False
 # ...so STATIC_ROOT, collectstatic's target, need not exist.
 warnings.filterwarnings("ignore", message="No directory at: ")
 
-# Request bodies: the API's are small. Larger ones get 413 (authsite.middleware).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
+# Request bodies: the API's are small. Larger ones get 413 (authsite.middleware). Below 1 KiB a
+# sign-up with long (valid) fields would be refused; a negative limit refused every request.
+MIN_REQUEST_BODY_BYTES = 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minimum=MIN_REQUEST_BODY_BYTES)
 
 # CORS: the tutorial's clients run on http://localhost:8081.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
@@ -252,8 +283,8 @@ if TRUSTED_PROXY_COUNT < 0:
 
 def env_rate(name, default):
     value = os.environ.get(name, "").strip() or default
-    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", value):
-        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min, not {value!r}.")
+    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min or 1/180s, not {value!r}.")
     return value
 
 
@@ -262,6 +293,13 @@ THROTTLE_RATES = {
     "signin_user": env_rate("THROTTLE_SIGNIN_USER", "100/hour"),
     "signup_ip": env_rate("THROTTLE_SIGNUP_IP", "20/hour"),
     "refresh_ip": env_rate("THROTTLE_REFRESH_IP", "60/min"),
+    # Account recovery and email (recovery.throttling); allauth's defaults or stricter.
+    "forgot_ip": env_rate("THROTTLE_FORGOT_IP", "20/min"),
+    "forgot_email": env_rate("THROTTLE_FORGOT_EMAIL", "5/min"),
+    "reset_ip": env_rate("THROTTLE_RESET_IP", "20/min"),
+    "email_verify_ip": env_rate("THROTTLE_EMAIL_VERIFY_IP", "20/min"),
+    "email_resend_user": env_rate("THROTTLE_EMAIL_RESEND_USER", "1/180s"),
+    "email_change_user": env_rate("THROTTLE_EMAIL_CHANGE_USER", "1/min"),
 }
 
 REST_FRAMEWORK = {
@@ -356,7 +394,7 @@ SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "VERIFYING_KEY": JWT_VERIFYING_KEY,
-    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TOKEN_LIFETIME", 900)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TOKEN_LIFETIME", 900, minimum=1)),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "id",
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -370,10 +408,10 @@ SIMPLE_JWT = {
     "JWK_URL": None,
 }
 # Refresh tokens are opaque and stored hashed (accounts.models.Session); this is their lifetime.
-REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("JWT_REFRESH_TOKEN_LIFETIME", 86400))
+REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("JWT_REFRESH_TOKEN_LIFETIME", 86400, minimum=1))
 # Rotation (off by default: the tutorial's clients keep resending the sign-in refresh token).
 JWT_ROTATE_REFRESH_TOKENS = env_bool("JWT_ROTATE_REFRESH_TOKENS", default=False)
-JWT_ROTATION_GRACE_SECONDS = env_int("JWT_ROTATION_GRACE_SECONDS", 30)
+JWT_ROTATION_GRACE_SECONDS = env_int("JWT_ROTATION_GRACE_SECONDS", 30, minimum=0)
 # Session records kept per user; the oldest beyond this are deleted at the next sign-in.
 SESSIONS_PER_USER = env_int("SESSIONS_PER_USER", 10)
 if SESSIONS_PER_USER < 1:
@@ -395,15 +433,61 @@ else:
             algorithms=env_list("PROXY_AUTH_ALGORITHMS", []),
             subject_claim=os.environ.get("PROXY_AUTH_SUBJECT_CLAIM", "").strip(),
             email_claim=os.environ.get("PROXY_AUTH_EMAIL_CLAIM", "").strip(),
-            max_lifetime=env_int("PROXY_AUTH_MAX_LIFETIME", 0) or None,
-            jwks_timeout=env_int("PROXY_AUTH_JWKS_TIMEOUT", 0) or None,
+            max_lifetime=env_int("PROXY_AUTH_MAX_LIFETIME", 0, minimum=0) or None,
+            jwks_timeout=env_int("PROXY_AUTH_JWKS_TIMEOUT", 0, minimum=0) or None,
         )
     except ValueError as exc:
         raise ImproperlyConfigured(str(exc)) from None
 
+# Mail (mail/, recovery/): the transport from EMAIL_URL (console by default), sent from the outbox
+# by `manage.py mailworker`, never inside a request.
+globals().update(email_settings(os.environ.get("EMAIL_URL")))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "authsite <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or "authsite"
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 15)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 30)
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 7)
+if min(MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS, MAIL_KEEP_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS and MAIL_KEEP_DAYS must be at least 1."
+    )
+
+
+def env_link(name, default, placeholders):
+    """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.match(r"https?://[^/?#{}]+", value):
+        raise ImproperlyConfigured(f"{name} must be an absolute http:// or https:// URL, not {value!r}.")
+    try:
+        value.format(**{placeholder: "x" for placeholder in placeholders})
+    except (KeyError, IndexError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} may hold only the placeholders {', '.join('{%s}' % p for p in placeholders)}."
+        ) from None
+    for placeholder in placeholders:
+        if "{%s}" % placeholder not in value:
+            raise ImproperlyConfigured(f"{name} must contain {{{placeholder}}}.")
+    return value
+
+
+# Account recovery (recovery/): where the mailed links point, and how long they work.
+SITE_URL = env_link("SITE_URL", "http://localhost:8080", []).rstrip("/")
+PASSWORD_RESET_URL = env_link("PASSWORD_RESET_URL", SITE_URL + "/account/reset/{uid}/{token}/", ["uid", "token"])
+EMAIL_VERIFY_URL = env_link("EMAIL_VERIFY_URL", SITE_URL + "/account/email/{token}/", ["token"])
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+EMAIL_VERIFY_TIMEOUT = env_int("EMAIL_VERIFY_TIMEOUT", 3 * 86400)
+EMAIL_VERIFICATION = os.environ.get("EMAIL_VERIFICATION", "").strip().lower() or "optional"
+if EMAIL_VERIFICATION not in ("optional", "mandatory"):
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be optional or mandatory, not {EMAIL_VERIFICATION!r}.")
+if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT and EMAIL_VERIFY_TIMEOUT must be at least 1 (seconds).")
+
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
@@ -411,6 +495,9 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
 if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Error reports star passwords, tokens and proxy assertions (authsite.reporting).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "authsite.reporting.ExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,
@@ -421,7 +508,7 @@ LOGGING = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stderr"], "level": env_log_level("LOG_LEVEL", "INFO")},
     "loggers": {
         # Security events (accounts.security): one JSON object per line, no tokens or passwords.
         "authsite.security": {"level": "INFO", "propagate": True},

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.throttling import throttle_signins
@@ -8,10 +7,13 @@ from accounts.views import JWKSView
 from content.views import HelloView
 
 from . import exceptions, health
-from .schema import SchemaView
+from .schema import RedocView, SchemaView, SwaggerView
 
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
+    path("api/auth/", include("recovery.urls")),
+    # authsite's own pages for the mailed links (the tutorial's clients have none).
+    path("account/", include("recovery.page_urls")),
     path("api/test/", include("content.urls")),
     # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
     re_path(
@@ -19,10 +21,10 @@ urlpatterns = [
         SchemaView.as_view(content_negotiation_class=DefaultContentNegotiation),
         name="schema",
     ),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/docs/?$", SwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(
         r"^api/redoc/?$",
-        SpectacularRedocView.as_view(url_name="schema", template_name="authsite/redoc.html"),
+        RedocView.as_view(url_name="schema", template_name="authsite/redoc.html"),
         name="redoc",
     ),
     re_path(r"^healthz/?$", health.Liveness.as_view(), name="healthz"),

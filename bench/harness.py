@@ -32,8 +32,14 @@ def host_port(addr):
 
 
 SERVERS = {
-    "granian-wsgi": lambda addr: [
+    "granian-rsgi": lambda addr: [
         PYTHON, "server.py", "--host", host_port(addr)[0], "--port", host_port(addr)[1],
+    ],
+    # What server.py ran before issue 8: granian's WSGI interface merges X_Foo into X-Foo.
+    "granian-wsgi": lambda addr: [
+        BIN / "granian", "--interface", "wsgi", "--host", host_port(addr)[0], "--port", host_port(addr)[1],
+        "--workers", str(CORES), "--blocking-threads", "1", "--no-ws", "--log-level", "warning",
+        "authsite.wsgi:application",
     ],
     "gunicorn-sync": lambda addr: [
         BIN / "gunicorn", "-c", "bench/gunicorn.conf.py", "--bind", addr,
@@ -48,7 +54,7 @@ SERVERS = {
         "authsite.asgi:application",
     ],
 }
-PRODUCTION = "granian-wsgi"
+PRODUCTION = "granian-rsgi"
 
 
 class Server:

@@ -2,7 +2,7 @@
 The benchmark: one command that measures authsite under wrk and rewrites BENCHMARKS.md.
 
     .venv/bin/pip install -r bench/requirements.txt   # the alternative servers, the profilers
-    .venv/bin/python bench/run.py                      # every server; or --servers granian-wsgi
+    .venv/bin/python bench/run.py                      # every server; or --servers granian-rsgi
 
 For each server (bench/harness.py: production's server.py and its alternatives) it starts
 the server on 127.0.0.1:$BENCH_PORT (default 8501) against a fresh SQLite database in a temporary

@@ -41,7 +41,15 @@ class BoardView(APIView):
 @extend_schema(auth=OPTIONAL_TOKEN)
 @board_schema(*DATABASE_ERRORS)
 class PublicBoard(OptionalTokenMixin, BoardView):
+    """The same text for every caller: the one board a shared cache may keep (briefly)."""
+
     text = "Public Content."
+    cache_seconds = 60
+
+    def get(self, request):
+        response = super().get(request)
+        patch_cache_control(response, public=True, max_age=self.cache_seconds)
+        return response
 
 
 @board_schema(*TOKEN_ERRORS, *DATABASE_ERRORS)

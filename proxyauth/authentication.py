@@ -27,6 +27,7 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 
 from accounts.authentication import AccessTokenAuthentication, Unauthorized
+from accounts.models import email_verified
 from authsite.exceptions import json_error
 
 from .models import ExternalIdentity, IdentityConflict
@@ -53,15 +54,33 @@ def authenticate_proxy_request(request):
         logger.info("Proxy assertion refused: %s", exc)
         raise Unauthorized() from None
     except IdentityConflict as exc:
-        logger.warning(
-            "Proxy identity %s at %s not provisioned: email already in use (%s). Link it in the "
-            "admin (External identities) if it is the same person.",
-            assertion.subject, assertion.provider, exc,
-        )
+        log_identity_conflict(assertion, exc)
         raise Unauthorized() from None
     if not user.is_active:
         raise Unauthorized()
     return user, assertion
+
+
+def log_identity_conflict(assertion, conflict):
+    """
+    Tell the administrator why a new proxy identity got no account. Linking it to the account that
+    holds its email is suggested only when that email is verified: otherwise the account may be a
+    squatter's, who signed up with the person's address to be handed their identity.
+    """
+    account = conflict.account
+    where = f"account #{account.pk}" if account is not None else "another account"
+    if account is not None and email_verified(account):
+        advice = "Its email is verified: if it is the same person, link the identity to it in the admin."
+    else:
+        advice = (
+            "Nobody verified that account's email, so it may not be this person's: do not link "
+            "them. If the account is not this person's, change its email; the identity is then "
+            "provisioned on its next request."
+        )
+    logger.warning(
+        "Proxy identity %s at %s not provisioned: its email %s is the email of %s. %s",
+        assertion.subject, assertion.provider, conflict.email, where, advice,
+    )
 
 
 class ProxyAssertionAuthentication(BaseAuthentication):

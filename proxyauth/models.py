@@ -6,28 +6,46 @@ A first-time identity is provisioned just in time: a new user with the ``user`` 
 password and the assertion's email. Provisioning never links to an existing account:
 
 - If the email is already some local account's (caselessly, as sign-up decides), provisioning is
-  refused (``IdentityConflict``; the request gets 401). An administrator who knows the account is the
-  same person links it by adding an ``ExternalIdentity`` row in the admin.
-- The username is the email itself when that is a valid, free username (letters, digits and
-  ``@.+-_``), otherwise the email with every other character replaced by ``_``, cut to fit; a taken
-  username gets a numeric suffix (``-2``, ``-3``, ...).
+  refused (``IdentityConflict``; the request gets 401). Anyone can sign up with anyone's address,
+  so an account is only ever linked to an identity (by an administrator, in the admin) when its
+  email is verified (``accounts.models.email_verified``; today no email is).
+- The username comes from a namespace sign-up cannot reach: it always contains ``@``
+  (``PROXY_NAMESPACE_MARK``), which sign-up refuses. It is the email itself when that is a valid,
+  free username (letters, digits and ``@.+-_``), otherwise the email with every other character
+  replaced by ``_``, cut to fit; a taken one gets ``-2`` ... ``-20``, and after those a random
+  suffix, so that no set of accounts made beforehand can lock a person out.
 - Two concurrent first requests for one identity: the database's unique constraints let exactly
   one create the user; the other re-reads and gets the same user.
 """
 
 import re
+import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from accounts.models import ExactCharField, User, held_role_ids, identity_key
+from accounts.models import (
+    PROXY_NAMESPACE_MARK,
+    ExactCharField,
+    User,
+    email_verified,
+    held_role_ids,
+    identity_key,
+    identity_key_fits,
+)
 
 MAX_USERNAME_ATTEMPTS = 20
 _NOT_USERNAME_CHARS = re.compile(r"[^\w.@+-]")
 
 
 class IdentityConflict(Exception):
-    """A new identity's email belongs to an existing local account."""
+    """A new identity's email belongs to an existing local account (``account``; None if unknown)."""
+
+    def __init__(self, email, account=None):
+        super().__init__(email)
+        self.email = email
+        self.account = account
 
 
 class ExternalIdentityManager(models.Manager):
@@ -74,17 +92,29 @@ class ExternalIdentityManager(models.Manager):
         """The user a concurrent request just provisioned for this identity; else a conflict."""
         identity = self._find(assertion)
         if identity is None:
-            raise IdentityConflict(assertion.email)
+            email_key = identity_key(assertion.email.strip())
+            raise IdentityConflict(assertion.email, User.objects.filter(email_key=email_key).first())
         return identity.user
 
 
 def candidate_usernames(email):
-    """Usernames to try for a new user with ``email``, best first."""
-    max_length = User._meta.get_field("username").max_length
-    base = _NOT_USERNAME_CHARS.sub("_", email)[: max_length - 4] or "user"
+    """
+    Usernames to try for a new user with ``email``, best first: all contain ``@`` and fit the
+    username column and its key column, suffix included, as stored (NFKC-normalised); the last
+    one is unpredictable.
+    """
+    random_suffix = f"-{secrets.token_hex(4)}"
+    # In the form create_user stores (NFKC, which can lengthen it: "ﬃ" is "ffi").
+    base = _NOT_USERNAME_CHARS.sub("_", User.normalize_username(email))
+    base = base[: User._meta.get_field("username").max_length - len(random_suffix)]
+    while base and not identity_key_fits(base + random_suffix, "username_key"):
+        base = base[:-1]  # characters that NFKC lengthens (U+FDFA is 18 characters)
+    if PROXY_NAMESPACE_MARK not in base:
+        base = base[:-1] + PROXY_NAMESPACE_MARK
     yield base
     for n in range(2, MAX_USERNAME_ATTEMPTS + 1):
         yield f"{base}-{n}"
+    yield base + random_suffix
 
 
 class ExternalIdentity(models.Model):
@@ -107,3 +137,23 @@ class ExternalIdentity(models.Model):
 
     def __str__(self):
         return f"{self.subject} at {self.provider}"
+
+    def clean(self):
+        """
+        An administrator may link an identity only to an account whose email is verified: an
+        unverified one may belong to whoever signed up with the person's address.
+        """
+        super().clean()
+        if self.user_id is None:
+            return
+        linking = self._state.adding or not ExternalIdentity.objects.filter(
+            pk=self.pk, user_id=self.user_id
+        ).exists()
+        if linking and not email_verified(self.user):
+            raise ValidationError({"user": UNVERIFIED_LINK})
+
+
+UNVERIFIED_LINK = (
+    "This account's email is not verified, so nothing shows it belongs to the person behind the "
+    "identity: whoever signed up with that address controls the account. It cannot be linked."
+)

@@ -5,7 +5,9 @@ Verification of a proxy's signed assertion, in the order Google documents for IA
 2. Header: ``alg`` exactly one of the profile's algorithms (``none``, HS*, other curves are refused
    before any key lookup); ``kid`` a short string. ``jku``, ``x5u``, ``jwk`` and ``x5c`` are ignored:
    keys come from the profile's URL only.
-3. Key: by ``kid`` from the profile's key set (``keysets``).
+3. Key: by ``kid`` from the profile's key set (``keysets``); its type (and an EC key's curve) must
+   be the algorithm's: a set may hold RSA and EC keys, and PyJWT fails on a mismatch with a
+   TypeError before it looks at the signature.
 4. Signature, then claims: ``iss`` exact, ``aud`` exact (a string, or a list containing it where the
    profile allows), ``exp`` and ``iat`` required with the profile's leeway, ``exp - iat`` bounded,
    subject and email present as non-empty strings.
@@ -19,12 +21,17 @@ from dataclasses import dataclass
 
 import jwt
 
+from accounts.models import identity_key_fits
+
 from .keysets import key_set_for
+from .profiles import ALGORITHM_FAMILIES
 
 MAX_ASSERTION_LENGTH = 8192
 MAX_KID_LENGTH = 128
 MAX_SUBJECT_LENGTH = 255
 MAX_EMAIL_LENGTH = 254
+# The curve each ECDSA algorithm signs with (RFC 7518, 3.4), as ``cryptography`` names it.
+EC_CURVES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 _SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
@@ -62,7 +69,17 @@ def _key_for(token, profile):
     key = key_set_for(profile).get(kid)
     if key is None:
         raise InvalidAssertion(f"unknown kid {kid!r} (or key set unavailable)")
+    if not key_fits(header["alg"], key):
+        raise InvalidAssertion(f"key {kid!r} ({key.key_type}) does not fit algorithm {header['alg']!r}")
     return header["alg"], key
+
+
+def key_fits(algorithm, key):
+    """Whether the ``PyJWK`` ``key`` is of the type (and curve) ``algorithm`` signs with."""
+    if algorithm not in ALGORITHM_FAMILIES.get(key.key_type, ()):
+        return False
+    curve = EC_CURVES.get(algorithm)
+    return curve is None or key.key.curve.name == curve
 
 
 def _claim(claims, name, max_length):
@@ -96,6 +113,16 @@ def verify(token, profile):
     return VerifiedAssertion(
         provider=profile.issuer,
         subject=_claim(claims, profile.subject_claim, MAX_SUBJECT_LENGTH),
-        email=_claim(claims, profile.email_claim, MAX_EMAIL_LENGTH),
+        email=_email(claims, profile.email_claim),
         claims=claims,
     )
+
+
+def _email(claims, name):
+    """The email claim: an address whose identity key fits its column (else a 500 on MariaDB)."""
+    email = _claim(claims, name, MAX_EMAIL_LENGTH)
+    if "@" not in email:
+        raise InvalidAssertion(f"claim {name!r} is not an email address")
+    if not identity_key_fits(email.strip(), "email_key"):
+        raise InvalidAssertion(f"claim {name!r} too long once normalised")
+    return email

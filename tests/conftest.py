@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, Session, User, load_role_names
 from accounts.tokens import AccessToken
+from tests.servers import ProductionServer
 
 PASSWORD = "correct horse 12"
 
@@ -137,3 +138,97 @@ def signin(api):
         return response.json()
 
     return sign_in
+
+
+class SMTPFixture:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; ``messages`` are the parsed mails received."""
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.messages = []
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings):
+    """The SMTP server, and Django's SMTP backend pointed at it."""
+    server = SMTPFixture()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def run_mailworker(db):
+    """``run_mailworker()``: what ``manage.py mailworker --once`` does: send everything due."""
+    from mail.worker import deliver_due
+
+    def run():
+        total = 0
+        while handled := deliver_due():
+            total += handled
+        return total
+
+    return run
+
+
+def text_of(message):
+    """The text/plain part of a parsed mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_in(message):
+    """The one http(s) link in a mail's text part."""
+    import re
+
+    links = re.findall(r"https?://\S+", text_of(message))
+    assert len(links) == 1, links
+    return links[0]
+
+
+@pytest.fixture(scope="module")
+def production_server():
+    """
+    ``production_server(env={...})``: start ``server.py`` (tests/servers.py, ``ProductionServer``)
+    and return it, ready; every server started this way is stopped at the end of the test module,
+    so a module can share one server between its tests.
+    """
+    started = []
+
+    def start(env=None, **options):
+        server = ProductionServer(env=env, **options)
+        started.append(server.__enter__())
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)

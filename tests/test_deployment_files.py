@@ -182,9 +182,9 @@ def test_compose_refuses_a_missing_secret_by_name(project, name):
     assert f"set {name} in .env" in result.stderr
 
 
-def test_compose_stack_migrates_once_before_the_api_starts(project):
+def test_compose_stack_migrates_once_before_the_api_and_the_mail_worker_start(project):
     services = resolved(project)
-    assert set(services) == {"authsite", "migrate", "db", "redis"}
+    assert set(services) == {"authsite", "mailworker", "migrate", "db", "redis"}
     app = services["authsite"]
     assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
@@ -194,6 +194,12 @@ def test_compose_stack_migrates_once_before_the_api_starts(project):
     assert services["migrate"]["entrypoint"] == ["python", "manage.py"]
     assert services["migrate"]["command"] == ["migrate", "--no-input"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    # The mail worker: the same image, after the migration, without the API's health check.
+    worker = services["mailworker"]
+    assert worker["entrypoint"] + worker["command"] == ["python", "manage.py", "mailworker"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["healthcheck"]["disable"] is True
+    assert services["migrate"]["healthcheck"]["disable"] is True
     assert services["db"]["healthcheck"]["test"][:2] == ["CMD", "healthcheck.sh"]
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     assert app["environment"]["DJANGO_DEBUG"] == "0"
@@ -202,8 +208,8 @@ def test_compose_stack_migrates_once_before_the_api_starts(project):
 
 def test_image_command_serves_with_the_environment_compose_gives_it(project, tmp_path):
     """
-    The image's ENTRYPOINT and CMD and the migrate service's command, run here with the
-    environment compose resolves for the service. Only the database and the cache differ: the
+    The image's ENTRYPOINT and CMD, and the migrate and mail worker services' commands, run here
+    with the environment compose resolves for the service. Only the database and the cache differ: the
     host names `db` and `redis` exist inside the compose network alone, so a SQLite file and the
     database cache stand in for them.
     """
@@ -244,6 +250,14 @@ def test_image_command_serves_with_the_environment_compose_gives_it(project, tmp
         claims = jwt.decode(signin.json()["accessToken"], env["JWT_SIGNING_KEY"],
                             algorithms=["HS256"], issuer="authsite")
         assert claims["token_type"] == "access"
+        # The mail worker's command, once: it sends the verification mail the sign-up queued,
+        # through EMAIL_URL of .env (console: the mail goes to its output).
+        worker = services["mailworker"]
+        sent = subprocess.run(here(worker["entrypoint"] + worker["command"], port) + ["--once"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        assert "To: alice@example.com" in sent.stdout
+        assert "1 message(s) handled." in sent.stdout
     finally:
         server.stop()
     assert subprocess.run(probe, cwd=ROOT, env=env, timeout=10).returncode != 0

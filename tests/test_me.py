@@ -26,6 +26,7 @@ def test_me_describes_the_caller(api, make_user, token_for, django_assert_num_qu
         "username": "Carol",
         "email": "carol@example.com",
         "roles": authorities,
+        "emailVerified": False,  # authsite's extra field (recovery)
     }
     assert "no-store" in response["Cache-Control"]
 

@@ -14,6 +14,8 @@ PRODUCTION_KEYS = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "SITE_URL": "https://api.example.com",
 }
 
 
@@ -59,6 +61,8 @@ SECURITY_SETTINGS = (
 SECURITY_VARIABLES = [
     "THROTTLE_ENABLED", "TRUSTED_PROXY_COUNT", "THROTTLE_SIGNIN_IP", "THROTTLE_SIGNIN_USER",
     "THROTTLE_SIGNUP_IP", "THROTTLE_REFRESH_IP", "SESSIONS_PER_USER", "REDIS_URL", "CACHE_KEY_PREFIX",
+    "THROTTLE_FORGOT_IP", "THROTTLE_FORGOT_EMAIL", "THROTTLE_RESET_IP", "THROTTLE_EMAIL_VERIFY_IP",
+    "THROTTLE_EMAIL_RESEND_USER", "THROTTLE_EMAIL_CHANGE_USER",
 ]
 
 
@@ -66,7 +70,8 @@ def test_defaults_of_the_security_settings():
     unset = dict.fromkeys(SECURITY_VARIABLES, "")  # whatever the test run's environment says
     assert settings_values(SECURITY_SETTINGS, **PRODUCTION_KEYS, **unset) == (
         "True 0 {'signin_ip': '20/min', 'signin_user': '100/hour', 'signup_ip': '20/hour', "
-        "'refresh_ip': '60/min'} False 30 10 authsite None 0 0 "
+        "'refresh_ip': '60/min', 'forgot_ip': '20/min', 'forgot_email': '5/min', 'reset_ip': '20/min', "
+        "'email_verify_ip': '20/min', 'email_resend_user': '1/180s', 'email_change_user': '1/min'} False 30 10 authsite None 0 0 "
         "authsite.cache.DatabaseCache authsite_cache"
     )
 
@@ -80,6 +85,12 @@ def test_the_security_settings_come_from_the_environment():
         "THROTTLE_SIGNIN_USER": "50/hour",
         "THROTTLE_SIGNUP_IP": "3/hour",
         "THROTTLE_REFRESH_IP": "7/s",
+        "THROTTLE_FORGOT_IP": "10/min",
+        "THROTTLE_FORGOT_EMAIL": "3/10min",
+        "THROTTLE_RESET_IP": "9/min",
+        "THROTTLE_EMAIL_VERIFY_IP": "8/min",
+        "THROTTLE_EMAIL_RESEND_USER": "1/300s",
+        "THROTTLE_EMAIL_CHANGE_USER": "2/hour",
         "JWT_ROTATE_REFRESH_TOKENS": "1",
         "JWT_ROTATION_GRACE_SECONDS": "10",
         "SESSIONS_PER_USER": "4",
@@ -89,6 +100,7 @@ def test_the_security_settings_come_from_the_environment():
     }
     assert settings_values(SECURITY_SETTINGS, **env) == (
         "False 2 {'signin_ip': '5/min', 'signin_user': '50/hour', 'signup_ip': '3/hour', "
-        "'refresh_ip': '7/s'} True 10 4 https://auth.example.com example-api 0 2 "
+        "'refresh_ip': '7/s', 'forgot_ip': '10/min', 'forgot_email': '3/10min', 'reset_ip': '9/min', "
+        "'email_verify_ip': '8/min', 'email_resend_user': '1/300s', 'email_change_user': '2/hour'} True 10 4 https://auth.example.com example-api 0 2 "
         "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3"
     )

@@ -537,14 +537,6 @@ def test_username_is_the_email_made_valid_and_unique(proxy_on, make_user, taken,
     assert User.objects.get(email=email).username == expected
 
 
-def test_no_free_username_is_refused(proxy_on, make_user):
-    make_user("alice@example.com", email="someone@example.com")
-    for n in range(2, 21):
-        make_user(f"alice@example.com-{n}", email=f"someone{n}@example.com")
-    assert_unauthorized(hello(sign()))
-    assert not ExternalIdentity.objects.exists()
-
-
 def test_inactive_linked_user_is_refused(proxy_on):
     hello(sign())
     User.objects.update(is_active=False)
@@ -631,10 +623,11 @@ def cloudflare_on(key_server, db):
         ({"aud": ["other-app"]}, 401),
         ({"iss": "https://other-team.cloudflareaccess.com"}, 401),
         ({"email": None}, 401),  # a service token: no email, not a user
-        ({"nbf": int(time.time()) + 3600}, 401),  # still ahead however long the suite runs
+        ({"nbf": lambda: int(time.time()) + 120}, 401),  # from when the test runs, not collection
     ],
 )
 def test_cloudflare_access_profile(cloudflare_on, over, status):
+    over = {key: value() if callable(value) else value for key, value in over.items()}
     if "iss" not in over:
         over = {"iss": cloudflare_on, **over}
     response = hello(HTTP_CF_ACCESS_JWT_ASSERTION=cloudflare_token(**over))
@@ -767,7 +760,8 @@ def test_i18_duplicate_and_underscore_headers_through_django_server(live_server,
     assert underscore == (403, NO_TOKEN)
 
 
-def test_admin_lists_and_links_external_identities(client, make_user, alice):
+def test_admin_lists_and_links_external_identities(client, make_user, alice, monkeypatch):
+    monkeypatch.setattr("proxyauth.models.email_verified", lambda user: True)  # see test_proxy_squatting
     make_user("root", is_staff=True, is_superuser=True)
     client.force_login(User.objects.get(username="root"))
     response = client.post("/admin/proxyauth/externalidentity/add/",

@@ -92,6 +92,51 @@ for auth_path in ["signup", "signin", "refreshtoken", "signout", "password"]:
 for board in ["all", "user", "mod", "admin"]:
     CONTRACT.append(("get", f"/api/test/{board}", 503, UNAVAILABLE_MESSAGE))
 
+# Account recovery and email (recovery/): every status and message.
+INVALID_LINK = "Invalid or expired link!"
+EMAIL_TAKEN = "Failed! Email is already in use!"
+CONTRACT += [
+    ("post", "/api/auth/password/forgot", 200, "If an account has this email address, a link to reset its password has been sent to it."),
+    ("post", "/api/auth/password/forgot", 400, "Email must be a valid email address."),
+    ("post", "/api/auth/password/reset/verify", 200, "The link is valid."),
+    ("post", "/api/auth/password/reset/verify", 400, INVALID_LINK),
+    ("post", "/api/auth/password/reset/verify", 400, "uid is required."),
+    ("post", "/api/auth/password/reset", 200, "Password reset successfully! Sign in with the new password."),
+    ("post", "/api/auth/password/reset", 400, INVALID_LINK),
+    ("post", "/api/auth/password/reset", 400, "This password is too common."),
+    ("post", "/api/auth/email/verify", 200, "Email verified!"),
+    ("post", "/api/auth/email/verify", 400, INVALID_LINK),
+    ("post", "/api/auth/email/verify", 400, EMAIL_TAKEN),
+    ("post", "/api/auth/email/verify/resend", 200, "Verification email sent!"),
+    ("post", "/api/auth/email/verify/resend", 400, "Email already verified!"),
+    ("post", "/api/auth/email", 200, "A confirmation link has been sent to the new email address."),
+    ("post", "/api/auth/email", 400, "Password is incorrect!"),
+    ("post", "/api/auth/email", 400, "New email must be a valid email address."),
+    ("post", "/api/auth/email", 400, "This is already your email address!"),
+    ("post", "/api/auth/email", 400, EMAIL_TAKEN),
+    ("post", "/api/auth/signin", 403, "Email not verified!"),
+]
+for path in ["/api/auth/email/verify/resend", "/api/auth/email"]:
+    CONTRACT += [
+        ("post", path, 403, "No token provided!"),
+        ("post", path, 401, "Unauthorized!"),
+        ("post", path, 401, "Unauthorized! Access Token was expired!"),
+    ]
+for path in [
+    "/api/auth/password/forgot", "/api/auth/password/reset/verify", "/api/auth/password/reset",
+    "/api/auth/email/verify", "/api/auth/email/verify/resend", "/api/auth/email",
+]:
+    CONTRACT += [
+        ("post", path, 429, "Request was throttled. Expected available in 60 seconds."),
+        ("post", path, 503, UNAVAILABLE_MESSAGE),
+    ]
+    if path != "/api/auth/email/verify/resend":  # reads no body
+        CONTRACT += [
+            ("post", path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+            ("post", path, 413, "Request body too large (limit 65536 bytes)."),
+            ("post", path, 415, 'Unsupported media type "text/xml" in request.'),
+        ]
+
 TOKEN_PATHS = [
     "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
 ]
@@ -217,7 +262,7 @@ def test_signin_success_and_failure_bodies(schema):
     component = schema["components"]["schemas"]
     ok = component[responses["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
     assert set(ok["required"]) == {
-        "id", "username", "email", "roles", "accessToken", "refreshToken", "tokenType"
+        "id", "username", "email", "roles", "accessToken", "refreshToken", "tokenType", "emailVerified"
     }
     failed = responses["401"]["content"]["application/json"]
     assert list(example_values(responses["401"])) == [

@@ -1,0 +1,121 @@
+"""
+authsite's Django system checks (``manage.py check``; ``check --deploy`` adds the deploy ones).
+
+The environment is validated when the settings load (authsite/settings.py refuses bad values with
+a message naming the variable); these checks cover the same rules for settings set in code (a
+settings module of one's own, ``override_settings``) and the production advice that is legal but
+unsafe. Ids are stable (as django-cors-headers' ``corsheaders.E0xx``):
+
+- ``authsite.E001`` access-token lifetime not positive
+- ``authsite.E002`` refresh-token lifetime not positive
+- ``authsite.E003`` request body limit below ``MIN_REQUEST_BODY_BYTES``
+- ``authsite.E004`` a database's ``CONN_MAX_AGE`` negative
+- ``authsite.E005`` rotation grace window negative
+- ``authsite.E006`` authsite's middleware missing or out of order (Host refusal first, the body
+  limit after CorsMiddleware)
+- ``authsite.W001`` (deploy) ``ALLOWED_HOSTS`` accepts any host (``*``)
+- ``authsite.W002`` (deploy) throttling is off
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+HOST_MIDDLEWARE = "authsite.middleware.AllowedHostMiddleware"
+BODY_LIMIT_MIDDLEWARE = "authsite.middleware.RequestBodyLimitMiddleware"
+CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
+
+
+def register_checks():
+    """Called from ``AuthsiteConfig.ready``."""
+    register(check_lifetimes, Tags.security)
+    register(check_request_limits, Tags.security)
+    register(check_middleware_order, Tags.security)
+    register(check_deploy, Tags.security, deploy=True)
+
+
+def positive_duration(value):
+    return isinstance(value, timedelta) and value > timedelta(0)
+
+
+def check_lifetimes(app_configs=None, **kwargs):
+    errors = []
+    access = settings.SIMPLE_JWT.get("ACCESS_TOKEN_LIFETIME")
+    if not positive_duration(access):
+        errors.append(Error(
+            f"The access-token lifetime must be a positive duration, not {access!r}: every token "
+            "would be born expired.",
+            hint="Set JWT_ACCESS_TOKEN_LIFETIME to a number of seconds, at least 1 (default 900).",
+            id="authsite.E001",
+        ))
+    refresh = getattr(settings, "REFRESH_TOKEN_LIFETIME", None)
+    if not positive_duration(refresh):
+        errors.append(Error(
+            f"The refresh-token lifetime must be a positive duration, not {refresh!r}.",
+            hint="Set JWT_REFRESH_TOKEN_LIFETIME to a number of seconds, at least 1 (default 86400).",
+            id="authsite.E002",
+        ))
+    grace = getattr(settings, "JWT_ROTATION_GRACE_SECONDS", 0)
+    if not isinstance(grace, int) or grace < 0:
+        errors.append(Error(
+            f"The rotation grace window must be 0 or more seconds, not {grace!r}.",
+            hint="Set JWT_ROTATION_GRACE_SECONDS to 0 or more (default 30).",
+            id="authsite.E005",
+        ))
+    return errors
+
+
+def check_request_limits(app_configs=None, **kwargs):
+    errors = []
+    minimum = getattr(settings, "MIN_REQUEST_BODY_BYTES", 1024)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if not isinstance(limit, int) or limit < minimum:
+        errors.append(Error(
+            f"The request body limit must be at least {minimum} bytes, not {limit!r}: smaller limits "
+            "refuse legitimate requests with 413 (a negative one refuses every request).",
+            hint=f"Set MAX_REQUEST_BODY_BYTES to {minimum} or more (default 65536).",
+            id="authsite.E003",
+        ))
+    for alias, database in settings.DATABASES.items():
+        age = database.get("CONN_MAX_AGE", 0)
+        if age is not None and (not isinstance(age, int) or age < 0):
+            errors.append(Error(
+                f"DATABASES[{alias!r}]['CONN_MAX_AGE'] must be 0 or more seconds, not {age!r}.",
+                hint="Set DATABASE_CONN_MAX_AGE to 0 or more (default 60).",
+                id="authsite.E004",
+            ))
+    return errors
+
+
+def check_middleware_order(app_configs=None, **kwargs):
+    middleware = list(settings.MIDDLEWARE)
+    problems = []
+    if not middleware or middleware[0] != HOST_MIDDLEWARE:
+        problems.append(f"{HOST_MIDDLEWARE} must come first (a foreign Host is refused before any work)")
+    if BODY_LIMIT_MIDDLEWARE not in middleware:
+        problems.append(f"{BODY_LIMIT_MIDDLEWARE} is missing (request bodies are unlimited)")
+    elif CORS_MIDDLEWARE in middleware and middleware.index(BODY_LIMIT_MIDDLEWARE) < middleware.index(CORS_MIDDLEWARE):
+        problems.append(f"{BODY_LIMIT_MIDDLEWARE} must come after {CORS_MIDDLEWARE} (its 413 needs CORS headers)")
+    return [
+        Error(f"MIDDLEWARE: {problem}.", hint="Keep authsite.settings.MIDDLEWARE's order.", id="authsite.E006")
+        for problem in problems
+    ]
+
+
+def check_deploy(app_configs=None, **kwargs):
+    warnings = []
+    if "*" in settings.ALLOWED_HOSTS:
+        warnings.append(Warning(
+            "ALLOWED_HOSTS contains '*': every Host header is accepted, and links the service builds "
+            "(account recovery) could point at an attacker's host.",
+            hint="Set DJANGO_ALLOWED_HOSTS to the names the service answers to.",
+            id="authsite.W001",
+        ))
+    if not getattr(settings, "THROTTLE_ENABLED", True):
+        warnings.append(Warning(
+            "Throttling is off: sign-in, sign-up and refresh accept unlimited guesses.",
+            hint="Unset THROTTLE_ENABLED (or set it to 1) outside load tests.",
+            id="authsite.W002",
+        ))
+    return warnings
