@@ -1,4 +1,4 @@
-"""Database expressions the ORM lacks on the project's backends (SQLite and MySQL/MariaDB)."""
+"""Database expressions the ORM lacks on the project's backends (SQLite, MySQL/MariaDB, PostgreSQL)."""
 
 from django.db.models import Aggregate, CharField
 
@@ -6,8 +6,9 @@ from django.db.models import Aggregate, CharField
 class GroupConcat(Aggregate):
     """
     The values of a group joined with ``,`` into one string (NULL for an empty group): SQLite's
-    ``group_concat(x, ',')``, MySQL/MariaDB's ``GROUP_CONCAT(x SEPARATOR ',')``. The order of the
-    items is unspecified; callers sort.
+    ``group_concat(x, ',')``, MySQL/MariaDB's ``GROUP_CONCAT(x SEPARATOR ',')``, PostgreSQL's
+    ``STRING_AGG(CAST(x AS text), ',')`` (it aggregates text only). The order of the items is
+    unspecified; callers sort.
     """
 
     function = "GROUP_CONCAT"
@@ -16,13 +17,18 @@ class GroupConcat(Aggregate):
 
     @classmethod
     def sql(cls, vendor, expression):
-        """The aggregate of the SQL ``expression`` on ``vendor`` (``"sqlite"`` or ``"mysql"``)."""
+        """
+        The aggregate of the SQL ``expression`` on ``vendor`` (``"sqlite"``, ``"mysql"`` or
+        ``"postgresql"``).
+        """
         if vendor == "mysql":
             return f"{cls.function}({expression} SEPARATOR '{cls.separator}')"
+        if vendor == "postgresql":
+            return f"STRING_AGG(CAST({expression} AS text), '{cls.separator}')"
         return f"{cls.function}({expression}, '{cls.separator}')"
 
     def as_sqlite(self, compiler, connection, **extra_context):
         template = self.sql(connection.vendor, "%(expressions)s")
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
-    as_mysql = as_sqlite
+    as_mysql = as_postgresql = as_sqlite

@@ -3,10 +3,11 @@ Users, roles and sign-in sessions.
 
 Usernames and emails are unique *caselessly*: ``Alice``, ``ALICE`` and the full-width ``ＡＬＩＣＥ``
 are one name. Each is stored as given and again as its identity key (``identity_key``) in a column
-with a unique constraint, compared byte for byte on every backend, so the database decides
-uniqueness the same way on SQLite and on MySQL/MariaDB, and concurrent sign-ups cannot both win.
-(MariaDB's default collations would also fold accents, ``josé`` = ``jose``; SQLite's would not
-even fold case. The key columns use a binary collation on MySQL/MariaDB so neither applies.)
+with a unique constraint, compared exactly on every backend, so the database decides uniqueness
+the same way on SQLite, MySQL/MariaDB and PostgreSQL, and concurrent sign-ups cannot both win.
+(MariaDB's default collations would also fold accents, ``josé`` = ``jose``; SQLite's and
+PostgreSQL's would not even fold case. The key columns use a binary collation on MySQL/MariaDB so
+neither applies.)
 """
 
 import logging
@@ -61,8 +62,10 @@ def identity_key_fits(value, field_name):
 
 class ExactCharField(models.CharField):
     """
-    A CharField compared byte for byte on every backend: with the ``utf8mb4_bin`` collation on
-    MySQL/MariaDB (whose default collations ignore case and accents), the default elsewhere.
+    A CharField compared exactly on every backend: with the ``utf8mb4_bin`` collation on
+    MySQL/MariaDB (whose default collations ignore case and accents), the default elsewhere
+    (SQLite's BINARY; PostgreSQL's database collation, always deterministic: two strings that
+    differ in any code point are never equal).
     """
 
     def db_parameters(self, connection):

@@ -137,7 +137,11 @@ def body_field(request, name):
 
 
 def user_agent(request):
-    return request.META.get("HTTP_USER_AGENT", "")
+    """
+    The client's User-Agent as stored with a session: without NUL characters, which PostgreSQL's
+    text columns refuse (sign-in answered 500 there) and no real user agent sends.
+    """
+    return request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")
 
 
 @extend_schema(

@@ -4,7 +4,9 @@ Django's database cache with an atomic ``incr`` and writes that cost the same at
 - The stock ``DatabaseCache.incr`` is a ``get`` followed by a ``set``: two server processes that
   increment one counter at once can both read 4 and both write 5. The throttles
   (``accounts.throttling``) count with ``incr``, so here it reads and writes the row under a lock
-  (``SELECT ... FOR UPDATE`` on MySQL/MariaDB; SQLite's IMMEDIATE transactions serialize writers).
+  (``SELECT ... FOR UPDATE`` on MySQL/MariaDB and PostgreSQL, whose READ COMMITTED re-reads the
+  row once the lock is granted; SQLite's IMMEDIATE transactions serialize writers). An insert that
+  loses a race runs in a savepoint, so PostgreSQL's transaction survives the IntegrityError.
   Redis' ``INCRBY`` is atomic already.
 - The stock ``set``/``add``/``touch`` run ``SELECT COUNT(*)`` over the whole table on every call
   and, past ``MAX_ENTRIES``, delete expired rows and cull a third of the table inside that request

@@ -13,6 +13,8 @@ unsafe. Ids are stable (as django-cors-headers' ``corsheaders.E0xx``):
 - ``authsite.E005`` rotation grace window negative
 - ``authsite.E006`` authsite's middleware missing or out of order (Host refusal first, the body
   limit after CorsMiddleware)
+- ``authsite.E007`` (database) a PostgreSQL database not encoded in UTF8: in a cluster made under
+  the C locale the default is SQL_ASCII, which makes ``varchar(150)`` count bytes, not characters
 - ``authsite.W001`` (deploy) ``ALLOWED_HOSTS`` accepts any host (``*``)
 - ``authsite.W002`` (deploy) throttling is off
 """
@@ -21,6 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import connections
 
 HOST_MIDDLEWARE = "authsite.middleware.AllowedHostMiddleware"
 BODY_LIMIT_MIDDLEWARE = "authsite.middleware.RequestBodyLimitMiddleware"
@@ -33,6 +36,7 @@ def register_checks():
     register(check_request_limits, Tags.security)
     register(check_middleware_order, Tags.security)
     register(check_deploy, Tags.security, deploy=True)
+    register(check_database_encoding, Tags.database)
 
 
 def positive_duration(value):
@@ -119,3 +123,24 @@ def check_deploy(app_configs=None, **kwargs):
             id="authsite.W002",
         ))
     return warnings
+
+
+def check_database_encoding(app_configs=None, databases=None, **kwargs):
+    errors = []
+    for alias in databases or ():
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_encoding")
+            (encoding,) = cursor.fetchone()
+        if encoding != "UTF8":
+            errors.append(
+                Error(
+                    f"The PostgreSQL database {connection.settings_dict['NAME']!r} (DATABASE_URL) is "
+                    f"encoded in {encoding}, not UTF8.",
+                    hint="Create it with CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0.",
+                    id="authsite.E007",
+                )
+            )
+    return errors

@@ -198,6 +198,15 @@ if _database["ENGINE"] == "django.db.backends.mysql":
     # row format, the default since MySQL 5.7 and MariaDB 10.2 (the supported versions are newer);
     # the migrations create those indexes on every CI run.
     SILENCED_SYSTEM_CHECKS = ["mysql.W003"]
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    _database.update(
+        # Isolation stays PostgreSQL's READ COMMITTED (Django's default there too). An unreachable
+        # server fails a connection attempt after 5 s, as on MySQL. The test database is UTF8 even
+        # when the cluster's is not (a cluster made under the C locale is SQL_ASCII, where
+        # varchar(150) would count bytes): template0 accepts any encoding.
+        OPTIONS={"connect_timeout": 5, **_database.get("OPTIONS", {})},
+        TEST={"CHARSET": "UTF8", "TEMPLATE": "template0"},
+    )
 elif _database["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions plus a busy timeout let concurrent writers queue instead of failing
     # with "database is locked".

@@ -1,7 +1,11 @@
 """Management commands: roles, loaddata roles, createsuperuser."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.models import Role, User
 
@@ -13,6 +17,22 @@ def roles_of(username):
 @pytest.mark.django_db
 def test_migrate_seeds_the_three_roles_with_fixed_ids():
     assert list(Role.objects.values_list("id", "name")) == [(1, "user"), (2, "moderator"), (3, "admin")]
+
+
+@pytest.mark.django_db
+def test_roles_created_later_get_ids_after_the_seeded_ones():
+    """
+    PostgreSQL's id sequence does not advance on 0002's explicit ids; migration 0006 moves it (the
+    test puts the sequence back where 0002 leaves it on a fresh database and runs 0006 again).
+    SQLite and MySQL/MariaDB take the next id from the rows.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_role', 'id'), 1, false)")
+        migration = importlib.import_module("accounts.migrations.0006_role_ids_continue_after_seeded_rows")
+        with connection.schema_editor() as editor:
+            migration.continue_role_ids(apps, editor)
+    assert Role.objects.create(name="auditor").pk > 3
 
 
 @pytest.mark.django_db

@@ -12,13 +12,16 @@ PATHS = ["/healthz", "/healthz/", "/readyz", "/readyz/"]
 
 @pytest.fixture
 def database_down():
-    """Point the default connection at a database that is not there (a closed port on MariaDB)."""
+    """
+    Point the default connection at a database that is not there (a closed port on MariaDB and
+    PostgreSQL, a missing file on SQLite).
+    """
     saved = dict(connection.settings_dict)
     connection.close()
-    if connection.vendor == "mysql":
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=9)
-    else:
+    if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = "/nonexistent/authsite/db.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=9)
 
     def restore():
         connection.close()

@@ -1,8 +1,9 @@
 """
-Caseless identity: the database enforces it, the same way on SQLite and on MariaDB.
+Caseless identity: the database enforces it, the same way on SQLite, MariaDB and PostgreSQL.
 
 Decision: keys fold case (Unicode casefold) and compatibility forms (NFKC), not accents, on every
-backend; MariaDB's accent-insensitive collations are bypassed by the key columns' binary collation.
+backend; MariaDB's accent-insensitive collations are bypassed by the key columns' binary collation,
+and PostgreSQL's default (deterministic) collation tells apart any two strings that differ.
 """
 
 import pytest
@@ -89,15 +90,47 @@ def test_model_validation_reports_caseless_duplicates():
 
 
 @pytest.mark.django_db
-def test_key_columns_are_byte_compared_on_mysql():
-    if connection.vendor != "mysql":
-        assert connection.vendor == "sqlite"  # SQLite compares bytes by default
-        return
+@pytest.mark.parametrize("stored,other", [("alice", "ALICE"), ("jose", "josé"), ("strasse", "straße")])
+def test_key_columns_tell_apart_any_two_different_strings(stored, other):
+    """
+    Keys written past ``save()``, as a case- or accent-insensitive collation would compare them:
+    the database keeps both and finds each only by itself.
+    """
+    create(stored, f"{stored}@example.com")
+    bob = create("bob", "bob@example.com")
+    with transaction.atomic():
+        User.objects.filter(pk=bob.pk).update(username_key=other, email_key=f"{other}@example.com")
+    assert list(User.objects.filter(username_key=stored).values_list("username", flat=True)) == [stored]
+    assert list(User.objects.filter(email_key=f"{other}@example.com").values_list("username", flat=True)) == [
+        "bob"
+    ]
+
+
+KEY_COLUMNS = ("username", "username_key", "email_key")
+
+
+@pytest.mark.django_db
+def test_key_columns_are_compared_exactly_by_their_collation():
+    """MySQL/MariaDB: ``utf8mb4_bin``; PostgreSQL: a deterministic collation; SQLite: BINARY."""
+    table = User._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name, collation_name FROM information_schema.columns "
-            "WHERE table_schema = DATABASE() AND table_name = %s",
-            [User._meta.db_table],
-        )
-        collations = {name.lower(): collation for name, collation in cursor.fetchall()}
-    assert collations["username"] == collations["username_key"] == collations["email_key"] == "utf8mb4_bin"
+        if connection.vendor == "mysql":
+            cursor.execute(
+                "SELECT column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() AND table_name = %s",
+                [table],
+            )
+            collations = {name.lower(): collation for name, collation in cursor.fetchall()}
+            assert {collations[column] for column in KEY_COLUMNS} == {"utf8mb4_bin"}
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT a.attname, c.collisdeterministic FROM pg_attribute a "
+                "JOIN pg_collation c ON c.oid = a.attcollation "
+                "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)",
+                [connection.ops.quote_name(table), list(KEY_COLUMNS)],
+            )
+            assert dict(cursor.fetchall()) == dict.fromkeys(KEY_COLUMNS, True)
+        else:
+            assert connection.vendor == "sqlite"
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+            assert "COLLATE" not in cursor.fetchone()[0].upper()  # SQLite's default, BINARY

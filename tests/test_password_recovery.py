@@ -218,12 +218,18 @@ def test_form_bodies_work(api, alice, smtp, run_mailworker):
 
 def test_the_link_target_comes_from_settings_not_the_host(api, alice, smtp, run_mailworker, settings):
     settings.PASSWORD_RESET_URL = "https://app.example.com/reset?uid={uid}&token={token}"
-    api.post(FORGOT, {"email": "alice@example.com"}, format="json", HTTP_HOST="evil.example.net")
+    # A host outside ALLOWED_HOSTS never gets this far (refused first, nothing queued) ...
+    response = api.post(FORGOT, {"email": "alice@example.com"}, format="json", HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert OutboxMessage.objects.count() == 0
+    # ... and an allowed one other than the link's still does not pick the link.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "internal.example.net"]
+    api.post(FORGOT, {"email": "alice@example.com"}, format="json", HTTP_HOST="internal.example.net")
     run_mailworker()
     link = link_in(smtp.messages[0])
     assert re.fullmatch(r"https://app\.example\.com/reset\?uid=[\w-]+&token=[\w-]+", link), link
     html = smtp.messages[0].get_body(preferencelist=("html",)).get_content()
-    assert "evil" not in html and "&amp;token=" in html
+    assert "internal" not in html and "&amp;token=" in html
 
 
 def test_forgot_is_throttled_per_email_then_per_address(api, db):

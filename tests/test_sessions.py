@@ -299,6 +299,12 @@ def test_sessions_lists_the_callers_live_sessions(api, alice, make_user, signin,
     assert set(body[0]) == {"id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "current"}
 
 
+def test_a_user_agent_with_nul_characters_is_stored_without_them(api, alice, signin):
+    """PostgreSQL's text columns refuse NUL (sign-in answered 500 there); stored alike on every backend."""
+    signin(alice, HTTP_USER_AGENT="Odd\x00Agent/1.0\x00")
+    assert Session.objects.get(user=alice).user_agent == "OddAgent/1.0"
+
+
 def test_a_long_user_agent_is_cut_to_fit(api, alice, signin):
     signin(alice, HTTP_USER_AGENT="x" * 1000)
     assert Session.objects.get(user=alice).user_agent == "x" * Session.USER_AGENT_MAX_LENGTH

@@ -81,6 +81,26 @@ def test_mysql_database_url_gets_utf8mb4_and_a_utf8mb4_test_database():
     assert (test["CHARSET"], test["COLLATION"]) == ("utf8mb4", "utf8mb4_unicode_ci")
 
 
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_postgresql_database_url_gets_a_connect_timeout_and_a_utf8_test_database(scheme):
+    script = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "d = settings.DATABASES['default']; "
+        "print(json.dumps([d['ENGINE'], d['NAME'], d['HOST'], d['PORT'], d['OPTIONS'], d['TEST']]))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "authsite.settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"{scheme}://u:p@db.example:5433/app?sslmode=require",
+    }
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    engine, name, host, port, options, test = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (engine, name, host, port) == ("django.db.backends.postgresql", "app", "db.example", 5433)
+    assert options == {"connect_timeout": 5, "sslmode": "require"}
+    assert (test["CHARSET"], test["TEMPLATE"]) == ("UTF8", "template0")
+
+
 # --- Asymmetric access-token keys and proxy sign-in -------------------------------------------
 
 PROD = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": GOOD_KEY}
