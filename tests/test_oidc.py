@@ -168,3 +168,25 @@ def test_a_verified_email_on_both_sides_links_to_the_local_account(api, op, corp
     body = redeem(api, sign_in(api, op, "peggy")["code"]).json()
     assert body["id"] == local.pk and body["username"] == "peggy"
     assert ExternalIdentity.objects.get().user == local
+
+
+@pytest.mark.django_db
+def test_a_code_the_provider_refuses_ends_at_next(api, op, corp):
+    url = op.sign_in(login(api), "quinn").replace("code=", "code=forged")
+    assert result(callback(api, url)) == {"error": "provider_error"}
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_identity_without_an_email_gets_no_account(api, op, corp):
+    op.set_account("noemail", email=None)
+    assert sign_in(api, op, "noemail") == {"error": "email_required"}
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_inactive_account_gets_no_session(api, op, corp):
+    user = User.objects.get(pk=redeem(api, sign_in(api, op, "rita")["code"]).json()["id"])
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert sign_in(api, op, "rita") == {"error": "account_inactive"}
+    assert Session.objects.filter(user=user).count() == 1

@@ -63,3 +63,14 @@ REFUSED = {
 def test_an_invalid_id_token_ends_at_next_and_signs_nobody_in(api, op, interposer, case):
     assert outcome(api, op, interposer, REFUSED[case](op), f"victim{len(case)}") == {"error": "invalid_id_token"}
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_endpoint_that_does_not_answer_ends_at_next(api, op, corp):
+    from tests.servers import free_port
+
+    metadata = discovery.metadata_for(corp)
+    closed = f"http://127.0.0.1:{free_port()}/token"
+    discovery._cache[corp] = (time.monotonic(), dataclasses.replace(metadata, token_endpoint=closed))
+    assert result(callback(api, op.sign_in(login(api), "down"))) == {"error": "provider_unavailable"}
+    assert not User.objects.exists()
