@@ -133,7 +133,7 @@ def held_role_ids(user_id_field):
     ``"3,1"`` (NULL for none). Integers only, so no role name can break the parsing, and a few
     bytes per role (far from MySQL's ``group_concat_max_len``).
     """
-    Membership = User.roles.through
+    Membership = User.roles.through  # noqa: N806 (a model class)
     return Subquery(
         Membership.objects.filter(user_id=OuterRef(user_id_field))
         .values("user_id")
@@ -160,7 +160,7 @@ class UserManager(DjangoUserManager):
                 roles = Role.objects.using(self._db).filter(name=Role.USER)
             # Not roles.set(): on MySQL it inserts with INSERT IGNORE, which turns a failed
             # foreign key into a warning and would leave the user without that role.
-            UserRole = self.model.roles.through
+            UserRole = self.model.roles.through  # noqa: N806 (a model class)
             UserRole.objects.using(self._db).bulk_create(
                 UserRole(user=user, role=role) for role in roles
             )

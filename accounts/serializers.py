@@ -260,10 +260,10 @@ class PasswordChangeSerializer(serializers.Serializer):
     ``Old password is incorrect!``), ``newPassword`` must pass the password validators.
     """
 
-    oldPassword = PasswordField(label="Old password")
-    newPassword = PasswordField(label="New password")
+    oldPassword = PasswordField(label="Old password")  # noqa: N815 (the wire name)
+    newPassword = PasswordField(label="New password")  # noqa: N815
 
-    def validate_newPassword(self, value):
+    def validate_newPassword(self, value):  # noqa: N802
         try:
             password_validation.validate_password(value, user=self.context["request"].user)
         except DjangoValidationError as error:

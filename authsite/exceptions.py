@@ -12,7 +12,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import DataError, DatabaseError, IntegrityError, connections
+from django.db import DatabaseError, DataError, IntegrityError, connections
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status

@@ -65,7 +65,9 @@ class Rejected(exceptions.APIException):
     request=ForgotSerializer,
     responses={
         200: message_response(RESET_LINK_SENT),
-        **api_errors(invalid_field("email", "Email must be a valid email address."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS),
+        **api_errors(
+            invalid_field("email", "Email must be a valid email address."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS
+        ),
     },
 )
 class ForgotPasswordView(PublicAPIView):
@@ -83,7 +85,9 @@ class ForgotPasswordView(PublicAPIView):
     request=ResetLinkSerializer,
     responses={
         200: message_response(LINK_VALID),
-        **api_errors((400, INVALID_LINK), invalid_field("uid", "uid is required."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS),
+        **api_errors(
+            (400, INVALID_LINK), invalid_field("uid", "uid is required."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS
+        ),
     },
 )
 class ResetVerifyView(PublicAPIView):
