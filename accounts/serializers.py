@@ -12,16 +12,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
+from .messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
 from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key, identity_key_fits
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
 PASSWORD_MAX_LENGTH = 4096
 
-USERNAME_TAKEN = "Failed! Username is already in use!"
-EMAIL_TAKEN = "Failed! Email is already in use!"
-ROLE_DOES_NOT_EXIST = "Failed! Role does not exist = {name}"
-REQUIRE_ADMIN_ROLE = "Require Admin Role!"
 USERNAME_RESERVED = 'Username may not contain "@": such names are reserved for single sign-on users.'
 # Names are unique under their NFKC + casefold key, which some characters lengthen many times.
 KEY_TOO_LONG = "{label} is too long once normalised (some of its characters expand)."
