@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
 from .messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
-from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key, identity_key_fits
+from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key_fits
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -154,9 +154,9 @@ class SignupSerializer(serializers.Serializer):
         return attrs
 
     def reject_taken(self, username, email):
-        if User.objects.filter(username_key=identity_key(username)).exists():
+        if User.objects.with_username(username).exists():
             raise SignupRejected(USERNAME_TAKEN)
-        if User.objects.filter(email_key=identity_key(email)).exists():
+        if User.objects.with_email(email).exists():
             raise SignupRejected(EMAIL_TAKEN)
 
     def resolve_roles(self, names):

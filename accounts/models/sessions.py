@@ -63,11 +63,13 @@ class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
                 self.filter(pk__in=evicted).delete()
         return session, raw_token
 
-    def for_refresh_token(self, raw_token):
+    def redeem_refresh_token(self, raw_token):
         """
-        ``(session, is_current)`` for a refresh token, or None if it is unknown. A retired token
-        (rotation) is accepted within the grace window (``is_current`` False); after it the whole
-        session is revoked, the reuse logged, and ``RefreshTokenReused`` raised.
+        A client presents a refresh token: ``(session, is_current)``, or None if it is unknown. A
+        retired token (rotation) is accepted within the grace window (``is_current`` False).
+        Side effect: a retired token presented after that window is reuse, so the whole session
+        is revoked (a write), the reuse logged, and ``RefreshTokenReused`` raised. For a lookup
+        without effects, ``Session.objects.with_refresh_token``.
         """
         digest = refresh_token_digest(raw_token)
         session = self.select_related("user").filter(token_digest=digest).first()

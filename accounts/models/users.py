@@ -6,6 +6,7 @@ what happens to their sessions when the password changes or the account is deact
 import logging
 from functools import cached_property
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -52,7 +53,17 @@ def held_role_ids(user_id_field):
     )
 
 
-class UserManager(DjangoUserManager):
+class UserQuerySet(models.QuerySet):
+    """The one place a name or an email is looked up, by identity key (caselessly)."""
+
+    def with_username(self, username):
+        return self.filter(username_key=identity_key(username))
+
+    def with_email(self, email):
+        return self.filter(email_key=identity_key(email))
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     def deconstruct(self):
         """Named by its public path (migrations say ``accounts.models.UserManager``)."""
         as_manager, _, queryset_class, args, kwargs = super().deconstruct()
@@ -60,7 +71,7 @@ class UserManager(DjangoUserManager):
 
     def get_by_natural_key(self, username):
         """Look a user up by identity key, so sign-in and the admin login are caseless too."""
-        return self.get(username_key=identity_key(username))
+        return self.with_username(username).get()
 
     def _create_user(self, username, email, password, **extra_fields):
         """
@@ -80,6 +91,10 @@ class UserManager(DjangoUserManager):
                 UserRole(user=user, role=role) for role in roles
             )
         return user
+
+    async def _acreate_user(self, username, email, password, **extra_fields):
+        """``acreate_user``'s hook: the same transaction as ``_create_user`` (roles included)."""
+        return await sync_to_async(self._create_user)(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -145,9 +160,9 @@ class User(AbstractUser):
                 errors[field] = f"This {field} is too long once normalised (case and compatibility forms folded)."
         if errors:
             raise ValidationError(errors)
-        if self.username and others.filter(username_key=identity_key(self.username)).exists():
+        if self.username and others.with_username(self.username).exists():
             errors["username"] = "A user with that username already exists."
-        if self.email and others.filter(email_key=identity_key(self.email)).exists():
+        if self.email and others.with_email(self.email).exists():
             errors["email"] = "A user with that email address already exists."
         if errors:
             raise ValidationError(errors)
