@@ -26,10 +26,6 @@ class Role(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def authority(self):
-        return authority(self.name)
-
 
 def authority(role_name):
     """A role as the clients see it: ``ROLE_USER``, ``ROLE_MODERATOR``, ``ROLE_ADMIN``."""
