@@ -29,8 +29,9 @@ def database_url():
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
+    scheme, default_port = {"mysql": ("mysql", 3306), "postgresql": ("postgres", 5432)}[connection.vendor]
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"mysql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+    return f"{scheme}://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or default_port}/{db['NAME']}"
 
 
 def free_port():
