@@ -28,9 +28,9 @@ def database_url():
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
+    scheme, default_port = {"mysql": ("mysql", 3306), "postgresql": ("postgres", 5432)}[connection.vendor]
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    scheme, port = {"mysql": ("mysql", 3306), "postgresql": ("postgres", 5432)}[connection.vendor]
-    return f"{scheme}://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or port}/{db['NAME']}"
+    return f"{scheme}://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or default_port}/{db['NAME']}"
 
 
 def free_port():
