@@ -20,7 +20,6 @@ from django.db import connection
 
 from accounts.apps import create_cache_table
 from authsite.exceptions import UNAVAILABLE_MESSAGE
-from tests.test_database_errors import without_cache_table  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
