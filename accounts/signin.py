@@ -5,17 +5,10 @@ tutorial's sign-in body. One place, so that cookie mode and other transports hoo
 
 from django.utils import timezone
 
+from .api import user_agent
 from .models import Session, User
 from .serializers import MeSerializer
 from .tokens import AccessToken
-
-
-def user_agent(request):
-    """
-    The client's User-Agent as stored with a session: without NUL characters, which PostgreSQL's
-    text columns refuse (sign-in answered 500 there) and no real user agent sends.
-    """
-    return request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")
 
 
 def open_session(request, user):

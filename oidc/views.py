@@ -21,12 +21,12 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from accounts.models import Session, User
-from accounts.schema import TOKEN_ERRORS
+from accounts.schema import THROTTLED, TOKEN_ERRORS, message_response
 from accounts.serializers import SigninResponseSerializer
 from accounts.permissions import current_session
 from accounts.signin import open_session, signin_body
 from accounts.throttling import SigninIPThrottle
-from accounts.views import THROTTLED, PublicAPIView, SignedInAPIView, body_field, message_response
+from accounts.api import PublicAPIView, SignedInAPIView, body_field
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from proxyauth.models import ExternalIdentity
 
