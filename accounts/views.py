@@ -48,7 +48,6 @@ from .models import RefreshTokenReused, Session
 from .permissions import HasSession, current_session
 from .schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
 from .security import log_event
-from .signin import open_session, signin_body
 from .serializers import (
     JWKSSerializer,
     MeSerializer,
@@ -63,6 +62,7 @@ from .serializers import (
     SignoutSerializer,
     SignupSerializer,
 )
+from .signin import open_session, signin_body
 from .throttling import (
     FailedSigninThrottle,
     RefreshIPThrottle,

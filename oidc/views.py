@@ -20,13 +20,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from accounts.api import PublicAPIView, SignedInAPIView, body_field
 from accounts.models import Session, User
+from accounts.permissions import current_session
 from accounts.schema import THROTTLED, TOKEN_ERRORS, message_response
 from accounts.serializers import SigninResponseSerializer
-from accounts.permissions import current_session
 from accounts.signin import open_session, signin_body
 from accounts.throttling import SigninIPThrottle
-from accounts.api import PublicAPIView, SignedInAPIView, body_field
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from proxyauth.models import ExternalIdentity
 

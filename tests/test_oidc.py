@@ -15,6 +15,7 @@ from oidc.providers import OIDCProvider
 from proxyauth.models import ExternalIdentity
 from tests.oidcop import CALLBACK, NEXT, callback, login, redeem, result, sign_in
 
+
 @pytest.mark.django_db
 def test_the_whole_flow_opens_a_session_for_a_new_user(api, op, corp):
     location = login(api)
