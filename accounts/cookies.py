@@ -61,9 +61,19 @@ def set_cookie(response, name, value, max_age, path):
     )
 
 
-def clear_token_cookies(response):
-    """Expire both cookies (sign-out), with the attributes they were set with."""
-    if not enabled():
+def refuses_signin(request):
+    """Whether a sign-in, which would set cookies, comes from a browser on an origin not allowed."""
+    return enabled() and origins.foreign_browser_origin(request)
+
+
+def clear_token_cookies(response, request):
+    """
+    Expire both cookies (sign-out), with the attributes they were set with; only for a request
+    that carried one (and so passed the origin check): a cross-site form, which SameSite strips
+    of the cookies, must not make the browser drop them either.
+    """
+    names = (settings.AUTH_COOKIE_ACCESS_NAME, settings.AUTH_COOKIE_REFRESH_NAME)
+    if not enabled() or not any(request.COOKIES.get(name) for name in names):
         return response
     for name, path in (
         (settings.AUTH_COOKIE_ACCESS_NAME, settings.AUTH_COOKIE_ACCESS_PATH),

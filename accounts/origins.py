@@ -49,6 +49,16 @@ def check_cookie_request(request):
         raise JSONRequired()
 
 
+def foreign_browser_origin(request):
+    """
+    Login CSRF: a page of another origin that posts a sign-in (an HTML form needs no preflight)
+    would plant the attacker's session cookies in the victim's browser. So a sign-in that sets
+    cookies is refused when it comes with an ``Origin`` outside the allow-list; clients without
+    one (curl, servers) are not browsers acting for someone else and pass.
+    """
+    return "HTTP_ORIGIN" in request.META and not origin_allowed(request)
+
+
 def own_origin(request):
     """The origin the service itself is reached at (the docs pages call the API from it)."""
     return f"{request.scheme}://{request.get_host()}"

@@ -27,6 +27,7 @@ from recovery import services as recovery
 from . import cookies
 from .authentication import IgnoreFailures, Unauthorized
 from .models import RefreshTokenReused, Session, User
+from .origins import OriginNotAllowed
 from .permissions import HasSession, current_session
 from .schema import OPTIONAL_TOKEN, TOKEN_ERRORS
 from .security import log_event
@@ -199,6 +200,9 @@ class SigninView(PublicAPIView):
     throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
 
     def post(self, request):
+        if cookies.refuses_signin(request):  # login CSRF: a foreign origin (accounts.origins)
+            self.refund(FailedSigninThrottle)
+            raise OriginNotAllowed()
         serializer = SigninSerializer(data=request.data)
         if not serializer.is_valid():
             # No password was checked: not a failed attempt on the account (a body naming only
@@ -334,7 +338,7 @@ class SignoutView(PublicAPIView):
         revoked = sessions.revoke()
         if revoked:
             log_event("session_revoked", request, reason="signout", sessions=revoked)
-        return cookies.clear_token_cookies(Response({"message": SIGNED_OUT}))
+        return cookies.clear_token_cookies(Response({"message": SIGNED_OUT}), request)
 
 
 def wants_all(value):

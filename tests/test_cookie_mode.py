@@ -270,6 +270,32 @@ def test_the_service_own_origin_is_allowed(api, alice, cookie_mode):
     assert response.status_code == 200
 
 
+def test_a_signin_from_a_foreign_browser_origin_sets_no_cookie(api, alice, cookie_mode):
+    """Login CSRF: a foreign page's form would plant the attacker's session in the victim's browser."""
+    cookie_mode("on")
+    response = api.post("/api/auth/signin", {"username": "alice", "password": PASSWORD}, format="json",
+                        HTTP_ORIGIN="http://evil.example")
+    assert response.status_code == 403 and response.json() == {"message": "Origin not allowed!"}
+    assert not response.cookies and live_sessions(alice) == 0
+    # Clients that are no browser (no Origin) sign in as before.
+    assert api.post("/api/auth/signin", {"username": "alice", "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_a_signin_from_a_foreign_origin_is_allowed_with_cookies_off(api, alice, cookie_mode):
+    cookie_mode("off")
+    response = api.post("/api/auth/signin", {"username": "alice", "password": PASSWORD}, format="json",
+                        HTTP_ORIGIN="http://evil.example")
+    assert response.status_code == 200
+
+
+def test_a_signout_without_cookies_clears_none(api, alice, cookie_mode):
+    """A cross-site form (SameSite strips the cookies) must not make the browser drop them either."""
+    cookie_mode("on")
+    response = api.post("/api/auth/signout", "a=b", content_type="application/x-www-form-urlencoded",
+                        HTTP_ORIGIN="http://evil.example")
+    assert response.status_code == 200 and not response.cookies
+
+
 def test_the_access_cookie_alone_is_checked_too(api, alice, cookie_mode):
     cookie_mode("on")
     sign_in(api, alice)
