@@ -378,3 +378,28 @@ def test_docs_and_admin_keep_working(api, cookie_mode, db):
     cookie_mode("on")
     assert api.get("/api/docs").status_code == 200
     assert api.get("/admin/login/").status_code == 200
+
+
+# --- the tutorial's header clients in mode both -------------------------------------------------
+
+
+def header_client_post(api, path, body, **extra):
+    """A header client's request: JSON, from its origin, never with cookies (no withCredentials)."""
+    api.cookies.clear()
+    return api.post(path, body, format="json", HTTP_ORIGIN=APP, **extra)
+
+
+def test_header_clients_work_unchanged_in_mode_both(api, alice, cookie_mode):
+    cookie_mode("both")
+    signed_in = header_client_post(api, "/api/auth/signin", {"username": "alice", "password": PASSWORD}).json()
+    assert list(signed_in) == ["id", "username", "email", "roles", "emailVerified",
+                               "accessToken", "refreshToken", "tokenType"]
+    api.cookies.clear()
+    board = api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=signed_in["accessToken"])
+    assert board.content == b"User Content."
+    refreshed = header_client_post(api, "/api/auth/refreshtoken", {"refreshToken": signed_in["refreshToken"]})
+    assert set(refreshed.json()) == {"accessToken", "refreshToken"}
+    assert refreshed.json()["refreshToken"] == signed_in["refreshToken"]
+    signed_out = header_client_post(api, "/api/auth/signout", {"refreshToken": signed_in["refreshToken"]})
+    assert signed_out.json() == {"message": "You've been signed out!"}
+    assert live_sessions(alice) == 0

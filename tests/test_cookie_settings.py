@@ -109,3 +109,15 @@ def test_the_deploy_check_warns_about_insecure_cookies(settings):
     assert "authsite.W003" in ids(checks.check_deploy())
     settings.AUTH_COOKIE_SECURE = True
     assert "authsite.W003" not in ids(checks.check_deploy())
+
+
+@pytest.mark.parametrize("mode", ["on", "both"])
+def test_check_deploy_stays_clean_in_cookie_mode(mode):
+    from tests.test_production_settings import documented_tls_variables
+
+    code, output = start(
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_KEYS, **documented_tls_variables(),
+        AUTH_COOKIES=mode, CORS_ALLOWED_ORIGINS="https://app.example.com",
+    )
+    assert code == 0, output
+    assert "System check identified no issues" in output
