@@ -30,3 +30,28 @@ class CookieTokenScheme(AccessTokenScheme):
                 "description": "Cookie mode: the HttpOnly access cookie set by signin (a header token wins).",
             })
         return definitions
+
+
+# The bodies that hand out tokens: with AUTH_COOKIES=on the tokens go in the cookies instead.
+TOKEN_BODIES = ("SigninResponse", "RefreshTokenResponse", "PasswordChanged")
+TOKEN_FIELDS = ("accessToken", "refreshToken", "tokenType")
+
+
+def token_bodies_in_cookie_mode(result, generator, request, public):
+    """
+    drf-spectacular postprocessing hook: with ``AUTH_COOKIES=on`` the sign-in, refresh and
+    password-change bodies carry no token (``accounts.cookies.token_response``), so the schema
+    says so too (a client generated from it, or schemathesis, sees the real bodies).
+    """
+    if settings.AUTH_COOKIES != "on":
+        return result
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in TOKEN_BODIES:
+        component = schemas.get(name)
+        if component is None:
+            continue
+        for field in TOKEN_FIELDS:
+            component.get("properties", {}).pop(field, None)
+        component["required"] = [field for field in component.get("required", []) if field not in TOKEN_FIELDS]
+        component["description"] = "Cookie mode: the tokens are in the HttpOnly cookies set with this answer."
+    return result

@@ -378,6 +378,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api",
     "PREPROCESSING_HOOKS": ["authsite.schema.without_trailing_slash"],
+    # drf-spectacular's default, then the token-free bodies of AUTH_COOKIES=on.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.cookie_schema.token_bodies_in_cookie_mode",
+    ],
 }
 
 # Access tokens: simplejwt, the algorithm pinned (tokens with any other `alg` are refused). HS256

@@ -374,6 +374,19 @@ def test_the_schema_documents_the_cookie_scheme(api, cookie_mode, db):
     assert "cookieAuth" not in api.get("/api/schema?format=json").json()["components"]["securitySchemes"]
 
 
+def test_the_schema_describes_the_token_free_bodies_of_mode_on(api, cookie_mode, db):
+    cookie_mode("on")
+    schemas = api.get("/api/schema?format=json").json()["components"]["schemas"]
+    assert set(schemas["SigninResponse"]["required"]) == {"id", "username", "email", "roles", "emailVerified"}
+    assert "accessToken" not in schemas["SigninResponse"]["properties"]
+    assert schemas["RefreshTokenResponse"]["properties"] == {}
+    assert schemas["PasswordChanged"]["required"] == ["message"]
+    for mode in ("both", "off"):
+        cookie_mode(mode)
+        schemas = api.get("/api/schema?format=json").json()["components"]["schemas"]
+        assert "accessToken" in schemas["SigninResponse"]["required"]
+
+
 def test_docs_and_admin_keep_working(api, cookie_mode, db):
     cookie_mode("on")
     assert api.get("/api/docs").status_code == 200
