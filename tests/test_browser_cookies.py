@@ -13,6 +13,7 @@ no token header.
 - From http://localhost:<other port> (same site, not allowed): the cookies do ride along on a form
   post, and the origin check answers 403; the session survives.
 - From the allowed origin, a text/plain POST with the cookies is refused (JSON only).
+- The docs page (Swagger UI, the API's own origin) reads a board and signs out with the cookies.
 """
 
 import functools
@@ -77,7 +78,9 @@ def call(page, method, path, body=None, content_type="application/json"):
 
 
 def site_cookies(context):
-    return {cookie["name"]: cookie for cookie in context.cookies() if cookie["domain"] == "localhost"}
+    """The API's cookies in the browser (the docs page adds Django's csrftoken: not ours)."""
+    return {cookie["name"]: cookie for cookie in context.cookies()
+            if cookie["domain"] == "localhost" and cookie["name"].startswith("authsite-")}
 
 
 @pytest.mark.parametrize("mode", ["on", "both"])
@@ -162,5 +165,19 @@ def test_a_cookie_client_in_chromium(chromium, static_pages, mode):
             # Through all of that the session lived on.
             assert call(page, "GET", "/api/test/user") == {"status": 200, "body": "User Content."}
             assert set(site_cookies(context)) == {"authsite-access", "authsite-refresh"}
+
+            # The docs (Swagger UI, on the API's own origin) use the cookie: reading, and signing out.
+            docs = context.new_page()
+            docs.goto(f"{api}/api/docs")
+            assert docs.title() == "authsite API"
+            own_origin = """async ([method, path]) => {
+                const init = {method, headers: {"Content-Type": "application/json"}};
+                if (method === "POST") init.body = "{}";
+                const response = await fetch(path, init);
+                return {status: response.status, body: await response.text()};
+            }"""
+            assert docs.evaluate(own_origin, ["GET", "/api/test/user"]) == {"status": 200, "body": "User Content."}
+            assert docs.evaluate(own_origin, ["POST", "/api/auth/signout"])["status"] == 200
+            assert site_cookies(context) == {}
         finally:
             context.close()
