@@ -63,10 +63,10 @@ def to_ms(value):
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(url, seconds, headers, body, workdir):
+def wrk(url, seconds, headers, body, workdir, connections=CONNECTIONS):
     # A 10 s timeout (wrk's default is 2 s), so slow sign-ins count in the percentiles instead of
     # vanishing into "timeout" errors.
-    command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency",
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency",
                "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

@@ -4,7 +4,7 @@ tutorial's own stack (Sequelize models, bcryptjs at cost 8, from npm into tests/
 sign-ins through authsite's API with the users' original passwords.
 
 The source database is named by ``NODE_SOURCE_URL`` (default
-``mysql://root@127.0.0.1:3306/test_authsite_nodeapp``); the tests create and drop that database,
+``mysql://authsite:authsite@127.0.0.1:3306/test_authsite_nodeapp``, the user tests/services.sh makes); the tests create and drop that database,
 ``<name>_basic`` and ``<name>_changed``, nothing else. It is read over a real connection whichever database the
 authsite suite itself runs on, so this runs (and must pass) in both CI suites.
 """
@@ -33,7 +33,7 @@ NODEAPP = Path(__file__).resolve().parent / "nodeapp"
 pytestmark = pytest.mark.django_db
 
 SOURCE_URL = os.environ.get(
-    "NODE_SOURCE_URL", "mysql://root@127.0.0.1:3306/test_authsite_nodeapp"
+    "NODE_SOURCE_URL", "mysql://authsite:authsite@127.0.0.1:3306/test_authsite_nodeapp"
 )
 
 

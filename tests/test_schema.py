@@ -285,7 +285,8 @@ def test_docs_pages_load_only_local_assets(client, path):
         served = client.get(asset)
         assert served.status_code == 200, asset
         assert b"".join(served.streaming_content)
-    assert "cdn" not in page.lower()
+    # A CDN host name, not the letters "cdn" inside a random token of the page (it happened).
+    assert not re.search(r"\bcdn", page.lower())
     assert "/api/schema" in page
 
 
