@@ -15,12 +15,12 @@ unsafe. Ids are stable (as django-cors-headers' ``corsheaders.E0xx``):
   limit after CorsMiddleware)
 - ``authsite.E007`` (database) a PostgreSQL database not encoded in UTF8: in a cluster made under
   the C locale the default is SQL_ASCII, which makes ``varchar(150)`` count bytes, not characters
-- ``authsite.E008`` cookie mode (``AUTH_COOKIES`` on/both) with a wildcard CORS origin (``*`` in an
+- ``authsite.E010`` cookie mode (``AUTH_COOKIES`` on/both) with a wildcard CORS origin (``*`` in an
   origin, ``null``, ``CORS_ALLOW_ALL_ORIGINS`` or ``CORS_ALLOWED_ORIGIN_REGEXES``): every such
   origin could act with the user's cookies; or ``AUTH_COOKIE_SAMESITE`` other than Lax/Strict
 - ``authsite.W001`` (deploy) ``ALLOWED_HOSTS`` accepts any host (``*``)
 - ``authsite.W002`` (deploy) throttling is off
-- ``authsite.W003`` (deploy) cookie mode with cookies that are not ``Secure``
+- ``authsite.W004`` (deploy) cookie mode with cookies that are not ``Secure``
 """
 
 from datetime import timedelta
@@ -128,7 +128,7 @@ def check_cookie_mode(app_configs=None, **kwargs):
             f"AUTH_COOKIES={settings.AUTH_COOKIES} with a wildcard CORS origin ({problem}): every "
             "origin it admits could act with the user's cookies.",
             hint="List the exact origins of the clients in CORS_ALLOWED_ORIGINS.",
-            id="authsite.E008",
+            id="authsite.E010",
         )
         for problem in problems
     ]
@@ -138,7 +138,7 @@ def check_cookie_mode(app_configs=None, **kwargs):
             f"AUTH_COOKIE_SAMESITE must be Lax or Strict, not {samesite!r}: with None, every site's "
             "requests carry the cookies.",
             hint="Set AUTH_COOKIE_SAMESITE to Lax (default) or Strict.",
-            id="authsite.E008",
+            id="authsite.E010",
         ))
     return errors
 
@@ -162,7 +162,7 @@ def check_deploy(app_configs=None, **kwargs):
         warnings.append(Warning(
             "Cookie mode with AUTH_COOKIE_SECURE off: the tokens' cookies travel over plain HTTP too.",
             hint="Unset AUTH_COOKIE_SECURE (it defaults to on with DJANGO_DEBUG=0) outside development.",
-            id="authsite.W003",
+            id="authsite.W004",
         ))
     return warnings
 

@@ -1,6 +1,6 @@
 """
 Cookie mode's settings: refused at start with a message naming the variable (a wildcard CORS
-origin with cookies above all), the same rules as system checks (authsite.E008, W003 on deploy),
+origin with cookies above all), the same rules as system checks (authsite.E010, W004 on deploy),
 and the defaults (off; Secure unless DJANGO_DEBUG=1).
 """
 
@@ -73,7 +73,7 @@ def test_check_deploy_warns_about_cookies_without_secure():
     code, output = start(
         "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_KEYS, AUTH_COOKIES="on", AUTH_COOKIE_SECURE="0"
     )
-    assert "authsite.W003" in output
+    assert "authsite.W004" in output
 
 
 def ids(messages):
@@ -101,14 +101,14 @@ def test_the_cookie_check_refuses_wildcards_set_in_code(settings, override):
     settings.AUTH_COOKIES = "both"
     for name, value in override.items():
         setattr(settings, name, value)
-    assert ids(checks.check_cookie_mode()) == ["authsite.E008"]
+    assert ids(checks.check_cookie_mode()) == ["authsite.E010"]
 
 
 def test_the_deploy_check_warns_about_insecure_cookies(settings):
     settings.AUTH_COOKIES, settings.AUTH_COOKIE_SECURE = "on", False
-    assert "authsite.W003" in ids(checks.check_deploy())
+    assert "authsite.W004" in ids(checks.check_deploy())
     settings.AUTH_COOKIE_SECURE = True
-    assert "authsite.W003" not in ids(checks.check_deploy())
+    assert "authsite.W004" not in ids(checks.check_deploy())
 
 
 @pytest.mark.parametrize("mode", ["on", "both"])
