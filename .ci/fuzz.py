@@ -2,7 +2,8 @@
 Schema fuzzing: serve authsite (production server, fresh database) on 127.0.0.1:$FUZZ_PORT
 (default 8500), sign a user with every role in, and run schemathesis against /api/schema for
 $FUZZ_SECONDS (default 100) in all: 40% with the token in `x-access-token`, 40% as
-`Authorization: Bearer`, then 20% on the operations that end a session, with a user of their own. Fails on any 5xx or any response the schema does not describe
+`Authorization: Bearer`, then 20% on the operations that end a session, with a user of their own.
+Fails on any 5xx or any response the schema does not describe
 (status, content type, headers, body). The server is always stopped.
 
 Usage: .venv/bin/python .ci/fuzz.py  (schemathesis from .venv-fuzz, see .ci/run)
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import ROOT, Server  # noqa: E402
+from bench.harness import ROOT, Server
 
 SCHEMATHESIS = os.environ.get("SCHEMATHESIS", str(ROOT / ".venv-fuzz/bin/schemathesis"))
 PORT = int(os.environ.get("FUZZ_PORT", "8500"))

@@ -20,6 +20,7 @@ from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
+from .messages import ACCESS_TOKEN_EXPIRED, UNAUTHORIZED
 from .queries import live_session
 from .tokens import SESSION_ID_CLAIM, AccessToken
 
@@ -32,12 +33,12 @@ def is_database_id(value):
 
 
 class Unauthorized(exceptions.AuthenticationFailed):
-    default_detail = "Unauthorized!"
+    default_detail = UNAUTHORIZED
     default_code = "unauthorized"
 
 
 class AccessTokenExpired(exceptions.AuthenticationFailed):
-    default_detail = "Unauthorized! Access Token was expired!"
+    default_detail = ACCESS_TOKEN_EXPIRED
     default_code = "token_expired"
 
 

@@ -6,6 +6,7 @@ without a token is refused by DRF before these run (403 ``No token provided!``).
 
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
+from .messages import REQUIRE_ADMIN_ROLE, REQUIRE_MODERATOR_ROLE
 from .models import Role
 
 
@@ -21,12 +22,12 @@ class HasRole(BasePermission):
 
 class IsModerator(HasRole):
     role = Role.MODERATOR
-    message = "Require Moderator Role!"
+    message = REQUIRE_MODERATOR_ROLE
 
 
 class IsAdmin(HasRole):
     role = Role.ADMIN
-    message = "Require Admin Role!"
+    message = REQUIRE_ADMIN_ROLE
 
 
 class HasSession(IsAuthenticated):

@@ -6,7 +6,9 @@ expresses that as ``Session.objects.live().filter(...).select_related("user").an
 held_role_ids("user_id"))``, but building and compiling that queryset cost about 1.5 ms of CPU per
 request, several times everything else the request does (BENCHMARKS.md). ``live_session`` runs the
 same query from SQL composed once per database connection, and turns the row into model instances
-with Django's own converters, so the instances are what the ORM would have returned.
+with Django's own converters, so the instances are what the ORM would have returned. Its names come
+from the models' ``_meta``, and "live" is ``SessionQuerySet.live()``'s definition: tests/test_queries.py
+holds the two to the same answers.
 """
 
 from django.db import connections
@@ -34,7 +36,10 @@ class LiveSessionStatement:
         role_id = f"{membership_table}.{quote(membership.get_field('role').column)}"
         role_ids = GroupConcat.sql(connection.vendor, role_id)
         member = f"{membership_table}.{quote(membership.get_field('user').column)}"
-        session_user = f"{session_table}.{quote(Session._meta.get_field('user').column)}"
+        def session_column(name):
+            return f"{session_table}.{quote(Session._meta.get_field(name).column)}"
+
+        session_user = session_column("user")
         user_pk = f"{user_table}.{quote(User._meta.pk.column)}"
         self.sql = (
             f"SELECT {columns}, "
@@ -42,9 +47,9 @@ class LiveSessionStatement:
             f"FROM {session_table} INNER JOIN {user_table} ON {user_pk} = {session_user} "
             f"WHERE {session_table}.{quote(Session._meta.pk.column)} = %s "
             f"AND {session_user} = %s "
-            f"AND {session_table}.{quote('revoked_at')} IS NULL "
-            f"AND {session_table}.{quote('expires_at')} > %s "
-            f"AND {user_table}.{quote('is_active')} = %s"
+            f"AND {session_column('revoked_at')} IS NULL "
+            f"AND {session_column('expires_at')} > %s "
+            f"AND {user_table}.{quote(User._meta.get_field('is_active').column)} = %s"
         )
         self.compiler = Session.objects.none().query.get_compiler(connection=connection)
         self.converters = self.compiler.get_converters(

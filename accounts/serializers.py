@@ -12,16 +12,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
-from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key, identity_key_fits
+from .messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
+from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key_fits
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
 PASSWORD_MAX_LENGTH = 4096
 
-USERNAME_TAKEN = "Failed! Username is already in use!"
-EMAIL_TAKEN = "Failed! Email is already in use!"
-ROLE_DOES_NOT_EXIST = "Failed! Role does not exist = {name}"
-REQUIRE_ADMIN_ROLE = "Require Admin Role!"
 USERNAME_RESERVED = 'Username may not contain "@": such names are reserved for single sign-on users.'
 # Names are unique under their NFKC + casefold key, which some characters lengthen many times.
 KEY_TOO_LONG = "{label} is too long once normalised (some of its characters expand)."
@@ -157,9 +154,9 @@ class SignupSerializer(serializers.Serializer):
         return attrs
 
     def reject_taken(self, username, email):
-        if User.objects.filter(username_key=identity_key(username)).exists():
+        if User.objects.with_username(username).exists():
             raise SignupRejected(USERNAME_TAKEN)
-        if User.objects.filter(email_key=identity_key(email)).exists():
+        if User.objects.with_email(email).exists():
             raise SignupRejected(EMAIL_TAKEN)
 
     def resolve_roles(self, names):
@@ -260,10 +257,10 @@ class PasswordChangeSerializer(serializers.Serializer):
     ``Old password is incorrect!``), ``newPassword`` must pass the password validators.
     """
 
-    oldPassword = PasswordField(label="Old password")
-    newPassword = PasswordField(label="New password")
+    oldPassword = PasswordField(label="Old password")  # noqa: N815 (the wire name)
+    newPassword = PasswordField(label="New password")  # noqa: N815
 
-    def validate_newPassword(self, value):
+    def validate_newPassword(self, value):  # noqa: N802
         try:
             password_validation.validate_password(value, user=self.context["request"].user)
         except DjangoValidationError as error:

@@ -2,12 +2,12 @@
 Brute-force and abuse throttles: DRF ``SimpleRateThrottle``s with atomic counters in the shared
 cache, so limits hold across server processes and against bursts of concurrent requests.
 
-| scope           | key                         | counts                                     | setting                  |
-|-----------------|-----------------------------|--------------------------------------------|--------------------------|
-| ``signin_ip``   | client address              | sign-in requests                           | ``THROTTLE_SIGNIN_IP``   |
-| ``signin_user`` | the username's identity key | failed sign-ins and failed password changes | ``THROTTLE_SIGNIN_USER`` |
-| ``signup_ip``   | client address              | sign-up requests                           | ``THROTTLE_SIGNUP_IP``   |
-| ``refresh_ip``  | client address              | refresh requests                           | ``THROTTLE_REFRESH_IP``  |
+| scope           | key                         | counts                               | setting                  |
+|-----------------|-----------------------------|--------------------------------------|--------------------------|
+| ``signin_ip``   | client address              | sign-in requests                     | ``THROTTLE_SIGNIN_IP``   |
+| ``signin_user`` | the username's identity key | failed sign-ins and password changes | ``THROTTLE_SIGNIN_USER`` |
+| ``signup_ip``   | client address              | sign-up requests                     | ``THROTTLE_SIGNUP_IP``   |
+| ``refresh_ip``  | client address              | refresh requests                     | ``THROTTLE_REFRESH_IP``  |
 
 Counting: two fixed windows, each an atomic ``cache.incr``
 (Redis ``INCRBY``; ``authsite.cache.DatabaseCache`` locks the row). DRF's own algorithm keeps a
@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from functools import wraps
 
 import redis
-
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from rest_framework import exceptions

@@ -25,10 +25,10 @@ import jwt
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.crypto import salted_hmac
+from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
-from rest_framework_simplejwt import settings as simplejwt_settings
 
 from . import keys
 

@@ -4,6 +4,10 @@ The auth endpoints: ``/api/auth/signup``, ``signin``, ``refreshtoken``, ``signou
 authsite's own tokens, ``/.well-known/jwks.json``.
 
 Every response of these endpoints carries ``Cache-Control: no-store`` (several carry tokens).
+
+Length (~390 lines): each view is a few lines, but its ``extend_schema`` documents every answer
+of API.md's table for it, which is most of the module; splitting by endpoint would scatter one
+contract section over several files.
 """
 
 from django.conf import settings
@@ -11,12 +15,10 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.fields import BooleanField
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,20 +27,32 @@ from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from recovery import services as recovery
 
 from . import cookies
-from .authentication import IgnoreFailures, Unauthorized
+from .api import PublicAPIView, SignedInAPIView, body_field, user_agent
+from .authentication import Unauthorized
+from .messages import (
+    EMAIL_NOT_VERIFIED,
+    EMAIL_TAKEN,
+    INVALID_CREDENTIALS,
+    OLD_PASSWORD_INCORRECT,
+    PASSWORD_CHANGED,
+    REFRESH_TOKEN_EXPIRED,
+    REFRESH_TOKEN_REQUIRED,
+    REFRESH_TOKEN_UNKNOWN,
+    REQUIRE_ADMIN_ROLE,
+    ROLE_DOES_NOT_EXIST,
+    SESSION_REVOKED,
+    SIGNED_OUT,
+    SIGNED_UP,
+    USERNAME_TAKEN,
+)
 from .models import RefreshTokenReused, Session, User
 from .origins import OriginNotAllowed
 from .permissions import HasSession, current_session
-from .schema import OPTIONAL_TOKEN, TOKEN_ERRORS
+from .schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
 from .security import log_event
 from .serializers import (
-    EMAIL_TAKEN,
-    REQUIRE_ADMIN_ROLE,
-    ROLE_DOES_NOT_EXIST,
-    USERNAME_TAKEN,
     JWKSSerializer,
     MeSerializer,
-    MessageSerializer,
     PasswordChangedSerializer,
     PasswordChangeSerializer,
     RefreshTokenResponseSerializer,
@@ -55,95 +69,8 @@ from .throttling import (
     RefreshIPThrottle,
     SigninIPThrottle,
     SignupIPThrottle,
-    count_request,
 )
 from .tokens import SESSION_ID_CLAIM, AccessToken, successor_refresh_token, token_backend
-
-INVALID_CREDENTIALS = "Invalid username or password!"
-OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
-SIGNED_UP = "User registered successfully!"
-SIGNED_OUT = "You've been signed out!"
-SESSION_REVOKED = "Session revoked."
-PASSWORD_CHANGED = "Password changed successfully!"
-# Throttled requests (authsite.throttling): 429 with Retry-After.
-THROTTLED = ((429, "Request was throttled. Expected available in 60 seconds."),)
-
-
-def message_response(message):
-    """A documented 200 ``{"message": message}``."""
-    return OpenApiResponse(
-        MessageSerializer, examples=[OpenApiExample("success", value={"message": message})]
-    )
-
-
-def invalid_field(field, message):
-    """A documented validation error: ``message`` for ``field``, also as the top-level message."""
-    return (400, {"message": message, "errors": {field: [message]}})
-
-
-class AuthAPIView(APIView):
-    """An auth endpoint: nothing it answers is stored by a cache; a refused request counts nowhere."""
-
-    def check_throttles(self, request):
-        """
-        DRF's, except that the first refusal ends the check and uncounts the throttles before it;
-        the throttles that counted the request stay in ``self.counted_throttles`` (for ``refund``).
-        """
-        self.counted_throttles = self.get_throttles()
-        refused = count_request(self.counted_throttles, request, self)
-        if refused is not None:
-            self.throttled(request, refused.wait())
-
-    def refund(self, throttle_class):
-        """Uncount this request from the ``throttle_class`` throttles that counted it."""
-        for throttle in self.counted_throttles:
-            if isinstance(throttle, throttle_class):
-                throttle.refund(self.request, self)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        add_never_cache_headers(response)
-        return response
-
-
-class OptionalTokenMixin:
-    """
-    For an endpoint that needs no token. A missing, invalid or expired token makes the caller
-    anonymous, never a 401: the refresh-flow clients send their expired access token with the
-    very requests that get them a new one. Authentication is lazy: a token is only checked if
-    the view asks who the caller is.
-    """
-
-    def get_authenticators(self):
-        return [IgnoreFailures(authenticator) for authenticator in super().get_authenticators()]
-
-    def perform_authentication(self, request):
-        pass
-
-
-@extend_schema(auth=OPTIONAL_TOKEN)
-class PublicAPIView(OptionalTokenMixin, AuthAPIView):
-    """An auth endpoint that needs no token (signup, signin, refreshtoken, signout)."""
-
-
-class SignedInAPIView(AuthAPIView):
-    """An endpoint for a signed-in user (403 ``No token provided!`` / 401 ``Unauthorized!``)."""
-
-    permission_classes = [IsAuthenticated]
-
-
-def body_field(request, name):
-    """``name`` from a JSON object or form body; None when absent or when the body is no object."""
-    data = request.data
-    return data.get(name) if hasattr(data, "get") else None
-
-
-def user_agent(request):
-    """
-    The client's User-Agent as stored with a session: without NUL characters, which PostgreSQL's
-    text columns refuse (sign-in answered 500 there) and no real user agent sends.
-    """
-    return request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")
 
 
 @extend_schema(
@@ -188,7 +115,7 @@ class SignupView(PublicAPIView):
         ),
         **api_errors(
             invalid_field("username", "Username is required."),
-            (403, "Email not verified!"),
+            (403, EMAIL_NOT_VERIFIED),
             *BODY_ERRORS,
             *THROTTLED,
             *DATABASE_ERRORS,
@@ -234,19 +161,19 @@ class SigninView(PublicAPIView):
 
 
 class EmailNotVerified(exceptions.PermissionDenied):
-    default_detail = "Email not verified!"
+    default_detail = EMAIL_NOT_VERIFIED
 
 
 class RefreshTokenRequired(exceptions.PermissionDenied):
-    default_detail = "Refresh Token is required!"
+    default_detail = REFRESH_TOKEN_REQUIRED
 
 
 class RefreshTokenUnknown(exceptions.PermissionDenied):
-    default_detail = "Refresh token is not in database!"
+    default_detail = REFRESH_TOKEN_UNKNOWN
 
 
 class RefreshTokenExpired(exceptions.PermissionDenied):
-    default_detail = "Refresh token was expired. Please make a new signin request"
+    default_detail = REFRESH_TOKEN_EXPIRED
 
 
 @extend_schema(
@@ -285,7 +212,7 @@ class RefreshTokenView(PublicAPIView):
         found = None
         if isinstance(refresh_token, str):
             try:
-                found = Session.objects.for_refresh_token(refresh_token)
+                found = Session.objects.redeem_refresh_token(refresh_token)
             except RefreshTokenReused:
                 raise RefreshTokenUnknown() from None
         if found is None:

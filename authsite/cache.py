@@ -18,7 +18,6 @@ Django's database cache with an atomic ``incr`` and writes that cost the same at
 
 import base64
 import pickle
-
 from datetime import datetime, timezone
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT

@@ -15,6 +15,12 @@ unsafe. Ids are stable (as django-cors-headers' ``corsheaders.E0xx``):
   limit after CorsMiddleware)
 - ``authsite.E007`` (database) a PostgreSQL database not encoded in UTF8: in a cluster made under
   the C locale the default is SQL_ASCII, which makes ``varchar(150)`` count bytes, not characters
+- ``authsite.E008`` the default cache is not shared between processes (local memory, dummy)
+  while throttling is on: each server process would count on its own, multiplying every limit
+- ``authsite.E009`` the database cache on SQLite without ``transaction_mode: IMMEDIATE``: the
+  cache's locked increments would fail with "database is locked" under concurrent requests
+- ``authsite.W003`` ``SIMPLE_JWT`` sets a key authsite never reads (``SIMPLE_JWT_LIVE_KEYS``
+  lists the ones it does): editing it would change nothing, so it is reported, not ignored
 - ``authsite.E010`` cookie mode (``AUTH_COOKIES`` on/both) with a wildcard CORS origin (``*`` in an
   origin, ``null``, ``CORS_ALLOW_ALL_ORIGINS`` or ``CORS_ALLOWED_ORIGIN_REGEXES``): every such
   origin could act with the user's cookies; or ``AUTH_COOKIE_SAMESITE`` other than Lax/Strict
@@ -39,6 +45,8 @@ def register_checks():
     register(check_lifetimes, Tags.security)
     register(check_request_limits, Tags.security)
     register(check_middleware_order, Tags.security)
+    register(check_cache, Tags.caches)
+    register(check_simple_jwt_keys, Tags.security)
     register(check_cookie_mode, Tags.security)
     register(check_deploy, Tags.security, deploy=True)
     register(check_database_encoding, Tags.database)
@@ -109,6 +117,67 @@ def check_middleware_order(app_configs=None, **kwargs):
     return [
         Error(f"MIDDLEWARE: {problem}.", hint="Keep authsite.settings.MIDDLEWARE's order.", id="authsite.E006")
         for problem in problems
+    ]
+
+
+UNSHARED_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+DATABASE_CACHES = ("authsite.cache.DatabaseCache", "django.core.cache.backends.db.DatabaseCache")
+
+
+def check_cache(app_configs=None, **kwargs):
+    """The throttles count in the default cache: it must be one all server processes share."""
+    errors = []
+    cache = settings.CACHES.get("default", {})
+    backend = cache.get("BACKEND", "")
+    if backend in UNSHARED_CACHES and getattr(settings, "THROTTLE_ENABLED", True):
+        errors.append(Error(
+            f"CACHES['default'] is {backend}, which each server process keeps for itself: every "
+            "throttle limit would be multiplied by the number of processes.",
+            hint="Use authsite.cache.DatabaseCache (the default) or Redis (REDIS_URL).",
+            id="authsite.E008",
+        ))
+    if backend in DATABASE_CACHES:
+        database = settings.DATABASES.get(cache.get("OPTIONS", {}).get("DATABASE", "default"), {})
+        mode = database.get("OPTIONS", {}).get("transaction_mode")
+        if database.get("ENGINE") == "django.db.backends.sqlite3" and mode != "IMMEDIATE":
+            errors.append(Error(
+                "The database cache on SQLite needs IMMEDIATE transactions: with deferred ones, "
+                "concurrent throttle increments fail with 'database is locked'.",
+                hint="Keep DATABASES['default']['OPTIONS']['transaction_mode'] = 'IMMEDIATE'.",
+                id="authsite.E009",
+            ))
+    return errors
+
+
+# The SIMPLE_JWT keys authsite's code paths read: the token backend (accounts.tokens.token_backend),
+# simplejwt's AccessToken (lifetime and claims) and JWTAuthentication (header parsing). The others
+# (REFRESH_TOKEN_LIFETIME, ROTATE_REFRESH_TOKENS, UPDATE_LAST_LOGIN, sliding tokens, serializers'
+# classes, ...) belong to simplejwt features authsite does not use: refresh tokens are authsite's
+# own (JWT_REFRESH_TOKEN_LIFETIME, JWT_ROTATE_REFRESH_TOKENS).
+SIMPLE_JWT_LIVE_KEYS = frozenset({
+    "ALGORITHM", "SIGNING_KEY", "VERIFYING_KEY", "AUDIENCE", "ISSUER", "LEEWAY", "JSON_ENCODER",
+    "ACCESS_TOKEN_LIFETIME", "TOKEN_TYPE_CLAIM", "JTI_CLAIM", "USER_ID_FIELD", "USER_ID_CLAIM",
+    "AUTH_HEADER_TYPES", "AUTH_HEADER_NAME", "AUTH_TOKEN_CLASSES",
+    # Read by nothing, stated so that nobody expects a key from a URL: tokens.token_backend passes None.
+    "JWK_URL",
+    # Read by nothing: stated so that nobody expects simplejwt to write last_login.
+    "UPDATE_LAST_LOGIN",
+})
+
+
+def check_simple_jwt_keys(app_configs=None, **kwargs):
+    inert = sorted(set(getattr(settings, "SIMPLE_JWT", {})) - SIMPLE_JWT_LIVE_KEYS)
+    return [
+        Warning(
+            f"SIMPLE_JWT[{key!r}] is set, but authsite never reads it.",
+            hint="See authsite.checks.SIMPLE_JWT_LIVE_KEYS; authsite's own token settings are "
+            "JWT_REFRESH_TOKEN_LIFETIME, JWT_ROTATE_REFRESH_TOKENS and JWT_ROTATION_GRACE_SECONDS.",
+            id="authsite.W003",
+        )
+        for key in inert
     ]
 
 

@@ -12,17 +12,20 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import DataError, DatabaseError, IntegrityError, connections
+from django.db import DatabaseError, DataError, IntegrityError, connections
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from accounts import messages
+
 logger = logging.getLogger("authsite.errors")
 
-NO_TOKEN_MESSAGE = "No token provided!"
-SERVER_ERROR_MESSAGE = "Internal server error."
-UNAVAILABLE_MESSAGE = "Service temporarily unavailable. Please try again shortly."
+# The names other modules (and the tests) know them by.
+NO_TOKEN_MESSAGE = messages.NO_TOKEN
+SERVER_ERROR_MESSAGE = messages.SERVER_ERROR
+UNAVAILABLE_MESSAGE = messages.UNAVAILABLE
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -125,7 +128,7 @@ def not_found(request, exception=None):
 
 
 def bad_request(request, exception=None):
-    return json_error("Bad request.", 400)
+    return json_error(messages.BAD_REQUEST, 400)
 
 
 def permission_denied(request, exception=None):

@@ -17,7 +17,8 @@ thread per worker (never in the event loop: Django refuses database calls there)
 runs one request at a time and keeps its database connection, as granian's WSGI with one blocking
 thread did. The body is read whole first (the API's are small), but never past
 ``DATA_UPLOAD_MAX_MEMORY_SIZE``: over a declared length beyond it nothing is read, and a chunked
-body stops being read there; the body-limit middleware then answers its 413. tests/test_server_headers.py and tests/test_rsgi_front.py pin it
+body stops being read there; the body-limit middleware then answers its 413.
+tests/test_server_headers.py and tests/test_rsgi_front.py pin it
 through server.py.
 """
 

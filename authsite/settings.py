@@ -6,10 +6,13 @@ configuration table lists them. With DJANGO_DEBUG=0 (the default) the service re
 without a real DJANGO_SECRET_KEY and the access-token key (JWT_SIGNING_KEY, or JWT_PRIVATE_KEY for an
 asymmetric JWT_ALGORITHM); with DJANGO_DEBUG=1 development defaults are used and a warning is logged
 at start-up.
+
+Length (~380 lines): declarations only (the reading and validating is ``authsite/env.py``, the rules
+settings written in code could break are ``authsite/checks.py``); the comments beside them are
+what an operator needs, which is why the module is long.
 """
 
 import os
-import re
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -17,54 +20,21 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts import keys
 from mail.config import email_settings
-from proxyauth import profiles as proxy_profiles
+
+from .env import (
+    env_bool,
+    env_int,
+    env_link,
+    env_list,
+    env_log_level,
+    env_rate,
+    jwt_keys_from_env,
+    proxy_profile_from_env,
+    secret_from_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    value = value.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be 0 or 1, not {value!r}.")
-
-
-def env_int(name, default, minimum=None):
-    """A whole number from ``name``; with ``minimum``, smaller values are refused at start."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
-    return number
-
-
-LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
-
-
-def env_log_level(name, default):
-    value = os.environ.get(name, "").strip().upper() or default
-    if value not in LOG_LEVELS:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {value!r}.")
-    return value
-
-
-def env_list(name, default):
-    value = os.environ.get(name)
-    if value is None:
-        return list(default)
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -75,41 +45,7 @@ DEV_JWT_SIGNING_KEY = "dev-insecure-jwt-signing-key-do-not-use-in-production-012
 DEV_DEFAULTS_IN_USE = []
 
 
-def secret_from_env(name, dev_default):
-    value = os.environ.get(name, "")
-    if value:
-        if len(value) < 32:
-            raise ImproperlyConfigured(f"{name} must be at least 32 characters long.")
-        return value
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            f"{name} is not set. Set it to a long random value (for example the output of "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
-            "or set DJANGO_DEBUG=1 to run with insecure development defaults."
-        )
-    DEV_DEFAULTS_IN_USE.append(name)
-    return dev_default
-
-
-def read_pem(name, value):
-    """PEM text: ``value`` itself (``\\n`` escapes allowed) or the contents of the file it names."""
-    if value.startswith(keys.PEM_BEGIN):
-        return value.replace("\\n", "\n")
-    try:
-        return Path(value).read_text()
-    except OSError as exc:
-        raise ImproperlyConfigured(f"{name}: cannot read the key file {value!r} ({exc.strerror}).") from None
-
-
-def pems_from_env(name):
-    """PEM texts from ``name``: PEM text, or a comma-separated list of PEM file paths."""
-    value = os.environ.get(name, "").strip()
-    if not value or value.startswith(keys.PEM_BEGIN):
-        return [read_pem(name, value)] if value else []
-    return [read_pem(name, path) for path in env_list(name, [])]
-
-
-SECRET_KEY = secret_from_env("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+SECRET_KEY = secret_from_env("DJANGO_SECRET_KEY", DEV_SECRET_KEY, debug=DEBUG, dev_defaults_in_use=DEV_DEFAULTS_IN_USE)
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -318,13 +254,6 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 
-def env_rate(name, default):
-    value = os.environ.get(name, "").strip() or default
-    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)", value):
-        raise ImproperlyConfigured(f"{name} must be a rate such as 20/min or 1/180s, not {value!r}.")
-    return value
-
-
 THROTTLE_RATES = {
     "signin_ip": env_rate("THROTTLE_SIGNIN_IP", "20/min"),
     "signin_user": env_rate("THROTTLE_SIGNIN_USER", "100/hour"),
@@ -389,49 +318,9 @@ SPECTACULAR_SETTINGS = {
 # (default) signs with the shared secret JWT_SIGNING_KEY; RS256, ES256 and EdDSA sign with
 # JWT_PRIVATE_KEY and publish its public key, and JWT_PREVIOUS_PUBLIC_KEYS, at /.well-known/jwks.json.
 JWT_ALGORITHM = os.environ.get("JWT_ALGORITHM", "").strip() or "HS256"
-if JWT_ALGORITHM in keys.SYMMETRIC_ALGORITHMS:
-    JWT_SIGNING_KEY = secret_from_env("JWT_SIGNING_KEY", DEV_JWT_SIGNING_KEY)
-    JWT_VERIFYING_KEY = ""
-    if os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", "").strip():
-        raise ImproperlyConfigured(
-            "JWT_PREVIOUS_PUBLIC_KEYS needs an asymmetric JWT_ALGORITHM (RS256, ES256 or EdDSA)."
-        )
-    JWT_PREVIOUS_PUBLIC_KEYS = []
-elif JWT_ALGORITHM in keys.ASYMMETRIC_ALGORITHMS:
-    _private_pems = pems_from_env("JWT_PRIVATE_KEY")
-    if len(_private_pems) == 1:
-        try:
-            _private_key = keys.load_private_key(_private_pems[0], JWT_ALGORITHM)
-        except keys.UnusableKey as exc:
-            raise ImproperlyConfigured(f"JWT_PRIVATE_KEY: {exc}") from None
-    elif _private_pems:
-        raise ImproperlyConfigured("JWT_PRIVATE_KEY must hold one private key.")
-    elif DEBUG:
-        # A throw-away key: tokens stop verifying when the process restarts.
-        _private_key = keys.generate_private_key(JWT_ALGORITHM)
-        DEV_DEFAULTS_IN_USE.append("JWT_PRIVATE_KEY")
-    else:
-        raise ImproperlyConfigured(
-            f"JWT_PRIVATE_KEY is not set. JWT_ALGORITHM={JWT_ALGORITHM} signs access tokens with a "
-            "private key: set JWT_PRIVATE_KEY to its PEM text or to the path of a PEM file (create one "
-            f"with `DJANGO_DEBUG=1 python manage.py jwtkeys {JWT_ALGORITHM} --out <dir>`), or set "
-            "DJANGO_DEBUG=1 to use a throw-away development key."
-        )
-    JWT_SIGNING_KEY = keys.private_pem(_private_key)
-    JWT_VERIFYING_KEY = keys.public_pem(_private_key)
-    try:
-        JWT_PREVIOUS_PUBLIC_KEYS = [
-            keys.public_pem(key)
-            for pem in pems_from_env("JWT_PREVIOUS_PUBLIC_KEYS")
-            for key in keys.load_public_keys(pem, JWT_ALGORITHM)
-        ]
-    except keys.UnusableKey as exc:
-        raise ImproperlyConfigured(f"JWT_PREVIOUS_PUBLIC_KEYS: {exc}") from None
-else:
-    raise ImproperlyConfigured(
-        "JWT_ALGORITHM must be one of "
-        f"{', '.join(keys.SYMMETRIC_ALGORITHMS + keys.ASYMMETRIC_ALGORITHMS)}, not {JWT_ALGORITHM!r}."
-    )
+JWT_SIGNING_KEY, JWT_VERIFYING_KEY, JWT_PREVIOUS_PUBLIC_KEYS = jwt_keys_from_env(
+    JWT_ALGORITHM, DEV_JWT_SIGNING_KEY, debug=DEBUG, dev_defaults_in_use=DEV_DEFAULTS_IN_USE
+)
 SIMPLE_JWT = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,
@@ -462,24 +351,7 @@ if SESSIONS_PER_USER < 1:
 # Sign-in through an identity-aware proxy (proxyauth): off by default; `iap` (Google IAP),
 # `cloudflare` (Cloudflare Access) or `generic`. The profile's presets fill what is not set.
 PROXY_AUTH = os.environ.get("PROXY_AUTH", "").strip().lower() or "off"
-if PROXY_AUTH in ("off", "0", "false", "no"):
-    PROXY_AUTH_PROFILE = None
-else:
-    try:
-        PROXY_AUTH_PROFILE = proxy_profiles.resolve(
-            PROXY_AUTH,
-            audience=os.environ.get("PROXY_AUTH_AUDIENCE", "").strip(),
-            header=os.environ.get("PROXY_AUTH_HEADER", "").strip(),
-            jwks_url=os.environ.get("PROXY_AUTH_JWKS_URL", "").strip(),
-            issuer=os.environ.get("PROXY_AUTH_ISSUER", "").strip(),
-            algorithms=env_list("PROXY_AUTH_ALGORITHMS", []),
-            subject_claim=os.environ.get("PROXY_AUTH_SUBJECT_CLAIM", "").strip(),
-            email_claim=os.environ.get("PROXY_AUTH_EMAIL_CLAIM", "").strip(),
-            max_lifetime=env_int("PROXY_AUTH_MAX_LIFETIME", 0, minimum=0) or None,
-            jwks_timeout=env_int("PROXY_AUTH_JWKS_TIMEOUT", 0, minimum=0) or None,
-        )
-    except ValueError as exc:
-        raise ImproperlyConfigured(str(exc)) from None
+PROXY_AUTH_PROFILE = proxy_profile_from_env(PROXY_AUTH)
 
 # Mail (mail/, recovery/): the transport from EMAIL_URL (console by default), sent from the outbox
 # by `manage.py mailworker`, never inside a request.
@@ -496,23 +368,6 @@ if min(MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS, MAIL_
     raise ImproperlyConfigured(
         "MAIL_MAX_ATTEMPTS, MAIL_RETRY_BASE_SECONDS, MAIL_RETRY_MAX_SECONDS and MAIL_KEEP_DAYS must be at least 1."
     )
-
-
-def env_link(name, default, placeholders):
-    """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
-    value = os.environ.get(name, "").strip() or default
-    if not re.match(r"https?://[^/?#{}]+", value):
-        raise ImproperlyConfigured(f"{name} must be an absolute http:// or https:// URL, not {value!r}.")
-    try:
-        value.format(**{placeholder: "x" for placeholder in placeholders})
-    except (KeyError, IndexError, ValueError):
-        raise ImproperlyConfigured(
-            f"{name} may hold only the placeholders {', '.join('{%s}' % p for p in placeholders)}."
-        ) from None
-    for placeholder in placeholders:
-        if "{%s}" % placeholder not in value:
-            raise ImproperlyConfigured(f"{name} must contain {{{placeholder}}}.")
-    return value
 
 
 # Account recovery (recovery/): where the mailed links point, and how long they work.

@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-" + "y" * 50)
 
-from .settings import *  # noqa: E402,F403
-from .settings import BASE_DIR, DATABASES  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import BASE_DIR, DATABASES
 
 # Hashing at production cost would make every test that creates a user take 30 ms or more.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

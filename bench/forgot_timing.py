@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import Server  # noqa: E402
+from bench.harness import Server
 
 PORT = int(os.environ.get("PORT", "18620"))
 

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import ROOT, SERVERS, Server  # noqa: E402
+from bench.harness import ROOT, SERVERS, Server
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 THREADS, CONNECTIONS = 2, 50

@@ -24,9 +24,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import TICKS, busy_ticks, load_average, process_group_ticks, wrk  # noqa: E402
-from tests.scaleout.cluster import (  # noqa: E402
-    PYTHON, ROOT, Balancer, Instance, free_port, request,
+from bench.run import TICKS, busy_ticks, load_average, process_group_ticks, wrk
+from tests.scaleout.cluster import (
+    PYTHON,
+    ROOT,
+    Balancer,
+    Instance,
+    free_port,
+    request,
 )
 
 BEGIN, END = "<!-- scaleout:begin -->", "<!-- scaleout:end -->"

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import Server  # noqa: E402
+from bench.harness import Server
 
 PASSWORD = "bench-password-9f3k"
 SET_BCRYPT = (

@@ -13,10 +13,10 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import OptionalTokenMixin
 from accounts.permissions import IsAdmin, IsModerator
 from accounts.schema import OPTIONAL_TOKEN, TOKEN_ERRORS
 from accounts.serializers import MessageSerializer
-from accounts.views import OptionalTokenMixin
 from authsite.negotiation import JSONErrorsMixin
 from authsite.schema import DATABASE_ERRORS, api_errors
 

@@ -72,7 +72,7 @@ def deliver_due(limit=50):
     finally:
         try:
             connection.close()
-        except Exception:  # noqa: BLE001 (closing a broken connection)
+        except Exception:  # closing a broken connection
             pass
     return len(messages)
 
@@ -87,20 +87,22 @@ def deliver(message, connection):
             return None
         email.connection = connection
         email.send()
-    except Exception as exc:  # noqa: BLE001 (any failure is recorded and retried)
+    except Exception as exc:  # any failure is recorded and retried
         attempts = message.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:2000]
         retry_at = now + backoff(attempts)
         if attempts >= settings.MAIL_MAX_ATTEMPTS:
             record(message, attempts=attempts, status=OutboxMessage.Status.FAILED, last_error=error)
-            logger.error("Mail %s (%s) failed for good after %d attempts: %s", message.pk, message.kind, attempts, error)
+            logger.error(
+                "Mail %s (%s) failed for good after %d attempts: %s", message.pk, message.kind, attempts, error
+            )
         else:
             record(message, attempts=attempts, next_attempt_at=retry_at, last_error=error)
             logger.warning("Mail %s (%s) attempt %d failed, will retry: %s", message.pk, message.kind, attempts, error)
         # Unreachable server: release the connection, so the next attempt reconnects.
         try:
             connection.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return retry_at if isinstance(exc, UNREACHABLE) else None
     record(message, attempts=message.attempts + 1, status=OutboxMessage.Status.SENT, sent_at=now, last_error="")

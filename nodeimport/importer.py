@@ -80,7 +80,7 @@ def create_user(source, decision):
         user.date_joined = row.created_at
     user.save()
     # Not roles.set(): on MySQL it inserts with INSERT IGNORE (see accounts.models.UserManager).
-    UserRole = User.roles.through
+    UserRole = User.roles.through  # noqa: N806 (a model class)
     UserRole.objects.bulk_create(UserRole(user=user, role=role) for role in decision.roles)
     ImportedNodeUser.objects.create(
         source=source,

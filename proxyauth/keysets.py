@@ -91,7 +91,6 @@ class RemoteKeySet:
         self.max_bytes = max_bytes
         self.cache_seconds = cache_seconds
         self.refetch_interval = refetch_interval
-        self.fetch_count = 0
         self._keys = {}
         self._fetched_at = None
         self._failed_at = None
@@ -120,7 +119,6 @@ class RemoteKeySet:
         return self._kid_refetch_at is None or now - self._kid_refetch_at >= self.refetch_interval
 
     def _refresh(self, now):
-        self.fetch_count += 1
         try:
             self._keys = parse(fetch(self.url, self.timeout, self.max_bytes))
         except KeySetUnavailable as exc:

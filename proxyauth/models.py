@@ -31,7 +31,6 @@ from accounts.models import (
     User,
     email_verified,
     held_role_ids,
-    identity_key,
     identity_key_fits,
 )
 
@@ -73,9 +72,9 @@ class ExternalIdentityManager(models.Manager):
     def _provision(self, assertion):
         email = assertion.email.strip()
         for username in candidate_usernames(email):
-            if User.objects.filter(email_key=identity_key(email)).exists():
+            if User.objects.with_email(email).exists():
                 return self._concurrent_winner(assertion)
-            if User.objects.filter(username_key=identity_key(username)).exists():
+            if User.objects.with_username(username).exists():
                 continue
             try:
                 with transaction.atomic():
@@ -92,8 +91,7 @@ class ExternalIdentityManager(models.Manager):
         """The user a concurrent request just provisioned for this identity; else a conflict."""
         identity = self._find(assertion)
         if identity is None:
-            email_key = identity_key(assertion.email.strip())
-            raise IdentityConflict(assertion.email, User.objects.filter(email_key=email_key).first())
+            raise IdentityConflict(assertion.email, User.objects.with_email(assertion.email.strip()).first())
         return identity.user
 
 

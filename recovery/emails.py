@@ -13,7 +13,7 @@ their tokens are made here, at sending time, so no token is ever stored.
 
 from django.conf import settings
 
-from accounts.models import User, identity_key
+from accounts.models import User
 from mail.composers import composer, render
 
 from .tokens import encode_uid, make_email_token, make_reset_token
@@ -29,7 +29,7 @@ def email_link(user, address):
 
 def recovery_user(address):
     """The account a reset may go to (as Django's PasswordResetForm.get_users): active, usable password."""
-    user = User.objects.filter(email_key=identity_key(address), is_active=True).first()
+    user = User.objects.with_email(address).filter(is_active=True).first()
     return user if user is not None and user.has_usable_password() else None
 
 

@@ -13,7 +13,10 @@ from .tokens import MAX_TOKEN_LENGTH
 def email_field(label="Email"):
     return StrictEmailField(
         max_length=EMAIL_MAX_LENGTH,
-        error_messages={**field_messages(label, EMAIL_MAX_LENGTH), "invalid": f"{label} must be a valid email address."},
+        error_messages={
+            **field_messages(label, EMAIL_MAX_LENGTH),
+            "invalid": f"{label} must be a valid email address.",
+        },
     )
 
 

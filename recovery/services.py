@@ -94,7 +94,7 @@ def remind_unverified(request, user):
 
 
 def email_taken(address, user):
-    return User.objects.filter(email_key=identity_key(address)).exclude(pk=user.pk).exists()
+    return User.objects.with_email(address).exclude(pk=user.pk).exists()
 
 
 def request_email_change(user, address):

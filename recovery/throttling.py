@@ -8,7 +8,7 @@ shared cache, refused requests uncounted, 503 when the cache is down).
 | ``forgot_email``    | the address asked for        | password/forgot                        | 5/min    |
 | ``reset_ip``        | client address               | password/reset/verify, password/reset, the reset page | 20/min |
 | ``email_verify_ip`` | client address               | email/verify, the confirmation page    | 20/min   |
-| ``email_resend_user`` | the signed-in user         | email/verify/resend (and the mandatory-mode sign-in's mail) | 1/180s |
+| ``email_resend_user`` | the signed-in user       | email/verify/resend, mandatory-mode sign-in's mail | 1/180s |
 | ``email_change_user`` | the signed-in user         | email                                  | 1/min    |
 
 The first four match django-allauth's headless defaults (``reset_password "20/m/ip,5/m/key"``,

@@ -8,12 +8,24 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from accounts.api import PublicAPIView, SignedInAPIView
+from accounts.messages import (
+    ALREADY_VERIFIED,
+    EMAIL_CHANGE_SENT,
+    EMAIL_TAKEN,
+    EMAIL_VERIFIED,
+    INVALID_LINK,
+    LINK_VALID,
+    PASSWORD_INCORRECT,
+    PASSWORD_RESET,
+    RESET_LINK_SENT,
+    SAME_EMAIL,
+    VERIFICATION_SENT,
+)
 from accounts.models import identity_key
-from accounts.schema import TOKEN_ERRORS
+from accounts.schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
 from accounts.security import log_event
-from accounts.serializers import EMAIL_TAKEN
 from accounts.throttling import FailedSigninThrottle
-from accounts.views import THROTTLED, PublicAPIView, SignedInAPIView, invalid_field, message_response
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
 from . import services
@@ -35,17 +47,6 @@ from .throttling import (
 )
 from .tokens import read_email_token, reset_user
 
-RESET_LINK_SENT = "If an account has this email address, a link to reset its password has been sent to it."
-LINK_VALID = "The link is valid."
-INVALID_LINK = "Invalid or expired link!"
-PASSWORD_RESET = "Password reset successfully! Sign in with the new password."
-EMAIL_VERIFIED = "Email verified!"
-VERIFICATION_SENT = "Verification email sent!"
-ALREADY_VERIFIED = "Email already verified!"
-EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address."
-PASSWORD_INCORRECT = "Password is incorrect!"
-SAME_EMAIL = "This is already your email address!"
-
 
 class InvalidLink(exceptions.ValidationError):
     """400 ``Invalid or expired link!`` (no ``errors``: which part is wrong is nobody's business)."""
@@ -65,7 +66,9 @@ class Rejected(exceptions.APIException):
     request=ForgotSerializer,
     responses={
         200: message_response(RESET_LINK_SENT),
-        **api_errors(invalid_field("email", "Email must be a valid email address."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS),
+        **api_errors(
+            invalid_field("email", "Email must be a valid email address."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS
+        ),
     },
 )
 class ForgotPasswordView(PublicAPIView):
@@ -83,7 +86,9 @@ class ForgotPasswordView(PublicAPIView):
     request=ResetLinkSerializer,
     responses={
         200: message_response(LINK_VALID),
-        **api_errors((400, INVALID_LINK), invalid_field("uid", "uid is required."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS),
+        **api_errors(
+            (400, INVALID_LINK), invalid_field("uid", "uid is required."), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS
+        ),
     },
 )
 class ResetVerifyView(PublicAPIView):

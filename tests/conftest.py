@@ -5,18 +5,22 @@ The three roles come from migration 0002. A test marked ``transaction=True`` mus
 ``serialized_rollback=True``, or the flush after it would leave later tests without roles.
 """
 
+import os
 import threading
 
+import jwt
 import pytest
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from accounts.apps import create_cache_table
 from accounts.models import Role, Session, User, load_role_names
 from accounts.tokens import AccessToken
+from tests.proxy import KeyServer, iap_profile
 from tests.servers import ProductionServer
 
 PASSWORD = "correct horse 12"
@@ -232,3 +236,102 @@ def production_server():
     yield start
     for server in started:
         server.__exit__(None, None, None)
+
+
+# --- Outages -------------------------------------------------------------------------------------
+
+CACHE_TABLE = settings.DATABASE_CACHE["LOCATION"]
+
+
+@pytest.fixture
+def database_down():
+    """
+    Point the default connection at a database that is not there (a closed port on MariaDB and
+    PostgreSQL, a missing file on SQLite).
+    """
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent/authsite/db.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=9)
+
+    def restore():
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+    yield restore
+    restore()
+
+
+@pytest.fixture
+def without_cache_table(transactional_db):
+    """The database cache's table dropped (as on a database migrated while REDIS_URL was set)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {connection.ops.quote_name(CACHE_TABLE)}")
+    yield
+    create_cache_table()
+
+
+# --- Throttling: each throttling test runs against the database cache and against Redis -----------
+
+# A developer running several checkouts at once gives each its own Redis database.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+REDIS_PREFIX = "authsite-test-i3"
+
+DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
+
+
+CACHE_BACKENDS = {
+    "database": settings.DATABASE_CACHE,
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+    },
+}
+
+
+@pytest.fixture(params=sorted(CACHE_BACKENDS))
+def shared_cache(request, settings):
+    """Each throttling test runs against the database cache and against Redis (db 3)."""
+    settings.CACHES = {"default": CACHE_BACKENDS[request.param]}
+    cache.clear()  # Redis: FLUSHDB on db 3 only
+    yield request.param
+    cache.clear()
+
+
+@pytest.fixture
+def rates(settings, shared_cache):
+    def set_rates(**scopes):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**DEFAULT_RATES, **scopes},
+        }
+
+    set_rates()
+    return set_rates
+
+
+# --- Identity-aware proxy (helpers in tests/proxy.py) --------------------------------------------
+
+@pytest.fixture
+def key_server():
+    server = KeyServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def proxy_on(key_server, db):
+    with override_settings(PROXY_AUTH_PROFILE=iap_profile(key_server.url("/jwks"), jwks_timeout=2)):
+        yield key_server
+
+
+# --- Access-token claims -------------------------------------------------------------------------
+
+@pytest.fixture
+def claims(alice, token_for):
+    """The claims of a valid access token of alice's (re-signed with ``forge`` of tests/test_token_hygiene.py per test)."""
+    return jwt.decode(token_for(alice), options={"verify_signature": False})

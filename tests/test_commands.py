@@ -1,9 +1,12 @@
 """Management commands: roles, loaddata roles, createsuperuser."""
 
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -17,6 +20,15 @@ def roles_of(username):
 @pytest.mark.django_db
 def test_migrate_seeds_the_three_roles_with_fixed_ids():
     assert list(Role.objects.values_list("id", "name")) == [(1, "user"), (2, "moderator"), (3, "admin")]
+
+
+def test_the_fixed_roles_are_defined_once():
+    """``Role.FIXED`` is the source; the frozen migration and the fixture must repeat it exactly."""
+    seeded = importlib.import_module("accounts.migrations.0002_seed_roles").ROLES
+    fixture = json.loads((Path(settings.BASE_DIR) / "fixtures" / "roles.json").read_text())
+    assert dict(seeded) == Role.FIXED == {1: "user", 2: "moderator", 3: "admin"}
+    assert {row["pk"]: row["fields"]["name"] for row in fixture} == Role.FIXED
+    assert {row["model"] for row in fixture} == {"accounts.role"}
 
 
 @pytest.mark.django_db

@@ -13,13 +13,9 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 
-from accounts.apps import create_cache_table
 from authsite.exceptions import UNAVAILABLE_MESSAGE
-from tests.conftest import PASSWORD
-from tests.test_health import database_down  # noqa: F401 (fixture)
-from tests.test_throttling import REDIS_URL
+from tests.conftest import CACHE_TABLE, PASSWORD, REDIS_URL
 
-CACHE_TABLE = settings.DATABASE_CACHE["LOCATION"]
 DATABASE_CACHE = {"default": settings.DATABASE_CACHE}
 UNREACHABLE_REDIS = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
@@ -36,15 +32,6 @@ def assert_unavailable(response):
 
 def cache_table_exists():
     return CACHE_TABLE in connection.introspection.table_names()
-
-
-@pytest.fixture
-def without_cache_table(transactional_db):
-    """The database cache's table dropped (as on a database migrated while REDIS_URL was set)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {connection.ops.quote_name(CACHE_TABLE)}")
-    yield
-    create_cache_table()
 
 
 def signin(api, username="alice", password=PASSWORD):
@@ -108,5 +95,5 @@ def test_admin_login_without_the_cache_table_is_503(client, without_cache_table)
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(CACHES=DATABASE_CACHE)
-def test_admin_login_with_the_database_down_is_503(client, database_down):  # noqa: F811
+def test_admin_login_with_the_database_down_is_503(client, database_down):
     assert_unavailable(client.post("/admin/login/", {"username": "root", "password": PASSWORD}))

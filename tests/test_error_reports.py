@@ -76,7 +76,7 @@ def test_refresh_and_signout_failure_reports_hide_the_refresh_token(api, alice, 
     def fail(*args, **kwargs):
         raise Boom()
 
-    monkeypatch.setattr(Session.objects, "for_refresh_token", fail)
+    monkeypatch.setattr(Session.objects, "redeem_refresh_token", fail)
     monkeypatch.setattr(Session.objects, "with_refresh_token", fail)
     for path in ("/api/auth/refreshtoken", "/api/auth/signout"):
         caplog.clear()

@@ -1,35 +1,12 @@
 """GET /healthz (liveness) and GET /readyz (readiness: the database answers)."""
 
 import pytest
-from django.db import connection
 
 from authsite.exceptions import UNAVAILABLE_MESSAGE
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PATHS = ["/healthz", "/healthz/", "/readyz", "/readyz/"]
-
-
-@pytest.fixture
-def database_down():
-    """
-    Point the default connection at a database that is not there (a closed port on MariaDB and
-    PostgreSQL, a missing file on SQLite).
-    """
-    saved = dict(connection.settings_dict)
-    connection.close()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = "/nonexistent/authsite/db.sqlite3"
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=9)
-
-    def restore():
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
-
-    yield restore
-    restore()
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -7,10 +7,11 @@ and PostgreSQL's default (deterministic) collation tells apart any two strings t
 """
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from accounts.models import User, identity_key
+from accounts.models import Role, User, identity_key
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,15 @@ def test_key_columns_are_compared_exactly_by_their_collation():
             assert connection.vendor == "sqlite"
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
             assert "COLLATE" not in cursor.fetchone()[0].upper()  # SQLite's default, BINARY
+
+
+@pytest.mark.django_db
+def test_acreate_user_creates_the_roles_as_create_user_does():
+    """Django's ``acreate_user`` goes through ``_acreate_user``, which skipped the roles before."""
+    user = async_to_sync(User.objects.acreate_user)("asyncuser", "async@example.com", "pw")
+    assert user.username_key == "asyncuser"
+    assert list(user.roles.values_list("name", flat=True)) == [Role.USER]
+    admin = async_to_sync(User.objects.acreate_user)(
+        "asyncadmin", "asyncadmin@example.com", "pw", roles=Role.objects.filter(name=Role.ADMIN)
+    )
+    assert list(admin.roles.values_list("name", flat=True)) == [Role.ADMIN]

@@ -10,12 +10,10 @@ from django.core.exceptions import ValidationError
 from accounts.models import User, identity_key
 from proxyauth.models import ExternalIdentity
 from tests.conftest import PASSWORD
-from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
+from tests.proxy import (
     assert_unauthorized,
     claims,
     hello,
-    key_server,
-    proxy_on,
     sign,
 )
 

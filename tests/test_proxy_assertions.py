@@ -8,7 +8,7 @@ import pytest
 from jwt.algorithms import ECAlgorithm
 
 from accounts.models import User
-from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
+from tests.proxy import (
     ATTACKER_P384,
     ATTACKER_RSA,
     IAP_KEY,
@@ -17,8 +17,6 @@ from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
     claims,
     hello,
     jwks,
-    key_server,
-    proxy_on,
     raw_token,
     sign,
 )

@@ -20,12 +20,10 @@ from proxyauth import models as proxy_models
 from proxyauth import profiles
 from proxyauth.models import ExternalIdentity, candidate_usernames
 from tests.conftest import PASSWORD
-from tests.test_proxy_auth import (  # noqa: F401 (fixtures)
+from tests.proxy import (
     assert_unauthorized,
     claims,
     hello,
-    key_server,
-    proxy_on,
     sign,
 )
 

@@ -17,9 +17,8 @@ from accounts.models import RetiredRefreshToken, Role, Session, User
 from accounts.tokens import AccessToken
 from proxyauth.models import ExternalIdentity
 from proxyauth.profiles import IAP_ISSUER
-from tests.test_proxy_auth import ALICE_SUB, sign
-from tests.test_proxy_auth import HEADER as PROXY_HEADER
-from tests.test_proxy_auth import key_server, proxy_on  # noqa: F401 (fixtures)
+from tests.proxy import ALICE_SUB, sign
+from tests.proxy import HEADER as PROXY_HEADER
 
 UNAUTHORIZED = {"message": "Unauthorized!"}
 NOT_IN_DATABASE = {"message": "Refresh token is not in database!"}

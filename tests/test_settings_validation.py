@@ -110,3 +110,32 @@ def test_plain_check_leaves_out_the_deploy_checks():
     code, output = start("check", **{**PRODUCTION_KEYS, "DJANGO_ALLOWED_HOSTS": "*", "THROTTLE_ENABLED": "0"})
     assert code == 0, output
     assert "authsite.W00" not in output
+
+
+@pytest.mark.parametrize(
+    "backend", ["django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"]
+)
+def test_the_throttle_cache_must_be_shared(settings, backend):
+    settings.CACHES = {"default": {"BACKEND": backend}}
+    assert ids(checks.check_cache()) == ["authsite.E008"]
+    settings.THROTTLE_ENABLED = False
+    assert ids(checks.check_cache()) == []
+
+
+def test_the_database_cache_on_sqlite_needs_immediate_transactions(settings, monkeypatch):
+    settings.CACHES = {"default": settings.DATABASE_CACHE}
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
+    monkeypatch.setitem(settings.DATABASES["default"], "OPTIONS", {"timeout": 20})
+    assert ids(checks.check_cache()) == ["authsite.E009"]
+    monkeypatch.setitem(settings.DATABASES["default"], "OPTIONS", {"transaction_mode": "IMMEDIATE"})
+    assert ids(checks.check_cache()) == []
+
+
+def test_the_configured_cache_passes(settings):
+    assert ids(checks.check_cache()) == []
+    assert ids(checks.check_simple_jwt_keys()) == []
+
+
+def test_an_inert_simple_jwt_key_is_reported(settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "REFRESH_TOKEN_LIFETIME": 60}
+    assert ids(checks.check_simple_jwt_keys()) == ["authsite.W003"]

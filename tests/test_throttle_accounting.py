@@ -13,11 +13,9 @@ import logging
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.test_throttling import (  # noqa: F401 (fixtures)
+from tests.test_throttling import (
     HOUR,
     assert_throttled,
-    rates,
-    shared_cache,
     signin,
     trust_proxies,
 )

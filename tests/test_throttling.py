@@ -6,7 +6,6 @@ which X-Forwarded-For entry is the client.
 """
 
 import logging
-import os
 from datetime import timedelta
 
 import pytest
@@ -14,8 +13,8 @@ import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import override_settings as django_settings_override
 from django.db import connection
+from django.test import override_settings as django_settings_override
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.request import Request
@@ -23,47 +22,9 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import Session
 from accounts.throttling import FailedSigninThrottle, RateThrottle, SigninIPThrottle
-from tests.conftest import PASSWORD, concurrently
+from tests.conftest import CACHE_BACKENDS, PASSWORD, REDIS_PREFIX, REDIS_URL, concurrently
 
 HOUR = 3600
-# A developer running several checkouts at once gives each its own Redis database.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
-REDIS_PREFIX = "authsite-test-i3"
-
-DEFAULT_RATES = {"signin_ip": "100/min", "signin_user": "100/hour", "signup_ip": "100/min", "refresh_ip": "100/min"}
-
-
-CACHE_BACKENDS = {
-    "database": django_settings.DATABASE_CACHE,
-    "redis": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": REDIS_PREFIX,
-    },
-}
-
-
-@pytest.fixture(params=sorted(CACHE_BACKENDS))
-def shared_cache(request, settings):
-    """Each throttling test runs against the database cache and against Redis (db 3)."""
-    settings.CACHES = {"default": CACHE_BACKENDS[request.param]}
-    cache.clear()  # Redis: FLUSHDB on db 3 only
-    yield request.param
-    cache.clear()
-
-
-@pytest.fixture
-def rates(settings, shared_cache):
-    def set_rates(**scopes):
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**DEFAULT_RATES, **scopes},
-        }
-
-    set_rates()
-    return set_rates
-
-
 def signin(api, username="alice", password=PASSWORD, ip="192.0.2.1", **headers):
     return api.post(
         "/api/auth/signin",

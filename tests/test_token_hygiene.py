@@ -33,12 +33,6 @@ def get_user_board(api, token):
     return api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=token)
 
 
-@pytest.fixture
-def claims(alice, token_for):
-    """The claims of a valid access token of alice's (re-signed with ``forge`` per test)."""
-    return claims_of(token_for(alice))
-
-
 def test_a_valid_reforged_token_passes(api, claims):
     # The baseline for the tests below: re-signing the same claims with the right key is fine.
     assert get_user_board(api, forge(claims)).status_code == 200

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives.serialization import (
-    Encoding, PublicFormat, load_pem_private_key,
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
 )
 
 from tests.scaleout.conftest import ROTATION_GRACE_SECONDS, SIGNIN_RATE, es256_key_files

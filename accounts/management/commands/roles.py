@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Role, User, identity_key
+from accounts.models import Role, User
 
 
 def find_user(name):
@@ -15,9 +15,8 @@ def find_user(name):
             return User.objects.get(pk=int(name[1:]))
         except User.DoesNotExist:
             raise CommandError(f"No user with id {name}.") from None
-    key = identity_key(name)
-    by_username = User.objects.filter(username_key=key).first()
-    by_email = User.objects.filter(email_key=key).first()
+    by_username = User.objects.with_username(name).first()
+    by_email = User.objects.with_email(name).first()
     if by_username is None:
         hint = f" The user with that email is #{by_email.pk} ({by_email.username})." if by_email else ""
         raise CommandError(f"No user named {name!r}.{hint}")

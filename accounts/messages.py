@@ -1,0 +1,56 @@
+"""
+The contract's wording: every fixed message the API answers with, in the order of API.md's tables
+(API.md is the source; the endpoints it does not list follow its conventions). The strings are
+exact and the tests quote them. Code that answers with a message imports it from here, so each
+wording is defined once.
+"""
+
+# --- Conventions: any endpoint --------------------------------------------------------------------
+BAD_REQUEST = "Bad request."
+SERVER_ERROR = "Internal server error."
+UNAVAILABLE = "Service temporarily unavailable. Please try again shortly."
+# DRF's wording with the wait filled in; the schema documents the one-minute case.
+THROTTLED_EXAMPLE = "Request was throttled. Expected available in 60 seconds."
+
+# --- POST /api/auth/signup --------------------------------------------------------------------------
+SIGNED_UP = "User registered successfully!"
+USERNAME_TAKEN = "Failed! Username is already in use!"
+EMAIL_TAKEN = "Failed! Email is already in use!"
+ROLE_DOES_NOT_EXIST = "Failed! Role does not exist = {name}"
+# Also /api/test/admin without the admin role.
+REQUIRE_ADMIN_ROLE = "Require Admin Role!"
+
+# --- POST /api/auth/signin --------------------------------------------------------------------------
+INVALID_CREDENTIALS = "Invalid username or password!"
+EMAIL_NOT_VERIFIED = "Email not verified!"
+
+# --- POST /api/auth/refreshtoken --------------------------------------------------------------------
+REFRESH_TOKEN_REQUIRED = "Refresh Token is required!"
+REFRESH_TOKEN_UNKNOWN = "Refresh token is not in database!"
+REFRESH_TOKEN_EXPIRED = "Refresh token was expired. Please make a new signin request"
+
+# --- POST /api/auth/signout -------------------------------------------------------------------------
+SIGNED_OUT = "You've been signed out!"
+
+# --- GET /api/test/*, and every endpoint that needs a token -----------------------------------------
+NO_TOKEN = "No token provided!"
+UNAUTHORIZED = "Unauthorized!"
+ACCESS_TOKEN_EXPIRED = "Unauthorized! Access Token was expired!"
+REQUIRE_MODERATOR_ROLE = "Require Moderator Role!"
+
+# --- /api/auth/sessions, /api/auth/password -------------------------------------------------------
+SESSION_REVOKED = "Session revoked."
+OLD_PASSWORD_INCORRECT = "Old password is incorrect!"
+PASSWORD_CHANGED = "Password changed successfully!"
+
+# --- Recovery: /api/auth/password/forgot, password/reset, email/verify, email -----------------------
+RESET_LINK_SENT = "If an account has this email address, a link to reset its password has been sent to it."
+LINK_VALID = "The link is valid."
+INVALID_LINK = "Invalid or expired link!"
+PASSWORD_RESET = "Password reset successfully! Sign in with the new password."
+EMAIL_VERIFIED = "Email verified!"
+VERIFICATION_SENT = "Verification email sent!"
+ALREADY_VERIFIED = "Email already verified!"
+EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address."
+PASSWORD_INCORRECT = "Password is incorrect!"
+SAME_EMAIL = "This is already your email address!"
