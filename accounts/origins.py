@@ -26,16 +26,18 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rest_framework import exceptions
 
+from .messages import JSON_REQUIRED, ORIGIN_NOT_ALLOWED
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 class OriginNotAllowed(exceptions.PermissionDenied):
-    default_detail = "Origin not allowed!"
+    default_detail = ORIGIN_NOT_ALLOWED
     default_code = "origin_not_allowed"
 
 
 class JSONRequired(exceptions.PermissionDenied):
-    default_detail = "Content-Type must be application/json!"
+    default_detail = JSON_REQUIRED
     default_code = "json_required"
 
 

@@ -24,6 +24,8 @@ from mail.config import email_settings
 
 from .env import (
     env_bool,
+    env_choice,
+    env_cookie_name,
     env_int,
     env_link,
     env_list,
@@ -202,20 +204,17 @@ CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token
 
 # Cookie mode (accounts.cookies, README "Cookie mode"): `off` (tokens in the body, header clients),
 # `on` (tokens only in HttpOnly cookies: the Node cookie variant's contract) or `both`.
-AUTH_COOKIES = os.environ.get("AUTH_COOKIES", "").strip().lower() or "off"
-if AUTH_COOKIES not in ("off", "on", "both"):
-    raise ImproperlyConfigured(f"AUTH_COOKIES must be off, on or both, not {AUTH_COOKIES!r}.")
-AUTH_COOKIE_ACCESS_NAME = os.environ.get("AUTH_COOKIE_ACCESS_NAME", "").strip() or "authsite-access"
-AUTH_COOKIE_REFRESH_NAME = os.environ.get("AUTH_COOKIE_REFRESH_NAME", "").strip() or "authsite-refresh"
-if not all(re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name) for name in (AUTH_COOKIE_ACCESS_NAME, AUTH_COOKIE_REFRESH_NAME)) \
-        or AUTH_COOKIE_ACCESS_NAME == AUTH_COOKIE_REFRESH_NAME:
-    raise ImproperlyConfigured("AUTH_COOKIE_ACCESS_NAME and AUTH_COOKIE_REFRESH_NAME must be two different cookie names.")
+AUTH_COOKIES = env_choice("AUTH_COOKIES", ("off", "on", "both"), "off")
+AUTH_COOKIE_ACCESS_NAME = env_cookie_name("AUTH_COOKIE_ACCESS_NAME", "authsite-access")
+AUTH_COOKIE_REFRESH_NAME = env_cookie_name("AUTH_COOKIE_REFRESH_NAME", "authsite-refresh")
+if AUTH_COOKIE_ACCESS_NAME == AUTH_COOKIE_REFRESH_NAME:
+    raise ImproperlyConfigured(
+        "AUTH_COOKIE_ACCESS_NAME and AUTH_COOKIE_REFRESH_NAME must be two different cookie names."
+    )
 # The access cookie reaches the API only; the refresh cookie only /api/auth (refreshtoken, signout).
 AUTH_COOKIE_ACCESS_PATH = "/api"
 AUTH_COOKIE_REFRESH_PATH = "/api/auth"
-AUTH_COOKIE_SAMESITE = (os.environ.get("AUTH_COOKIE_SAMESITE", "").strip() or "Lax").capitalize()
-if AUTH_COOKIE_SAMESITE not in ("Lax", "Strict"):
-    raise ImproperlyConfigured(f"AUTH_COOKIE_SAMESITE must be Lax or Strict, not {AUTH_COOKIE_SAMESITE!r}.")
+AUTH_COOKIE_SAMESITE = env_choice("AUTH_COOKIE_SAMESITE", ("Lax", "Strict"), "Lax")
 # Secure unless DJANGO_DEBUG=1, or turned off explicitly (plain-HTTP development on another host).
 AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
 AUTH_COOKIE_DOMAIN = os.environ.get("AUTH_COOKIE_DOMAIN", "").strip() or None
