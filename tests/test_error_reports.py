@@ -106,7 +106,7 @@ def test_reports_hide_the_cookies_of_cookie_mode_whatever_their_names(api, alice
     def fail(*args, **kwargs):
         raise Boom()
 
-    monkeypatch.setattr(Session.objects, "for_refresh_token", fail)
+    monkeypatch.setattr(Session.objects, "redeem_refresh_token", fail)
     refresh, access = f"refresh-{uuid.uuid4().hex}", f"access-{uuid.uuid4().hex}"  # not in this source
     api.cookies["rt"], api.cookies["at"] = refresh, access
     with caplog.at_level(logging.ERROR, logger="authsite.errors"):
