@@ -21,6 +21,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from . import cookie_schema, schema  # noqa: F401  (register the OpenAPI auth extensions)
 
         post_migrate.connect(create_cache_table, sender=self)

@@ -38,6 +38,10 @@ UNAUTHORIZED = "Unauthorized!"
 ACCESS_TOKEN_EXPIRED = "Unauthorized! Access Token was expired!"
 REQUIRE_MODERATOR_ROLE = "Require Moderator Role!"
 
+# --- Cookie mode (AUTH_COOKIES): unsafe requests authenticated by a cookie, sign-in ---------------
+ORIGIN_NOT_ALLOWED = "Origin not allowed!"
+JSON_REQUIRED = "Content-Type must be application/json!"
+
 # --- /api/auth/sessions, /api/auth/password -------------------------------------------------------
 SESSION_REVOKED = "Session revoked."
 OLD_PASSWORD_INCORRECT = "Old password is incorrect!"

@@ -26,6 +26,7 @@ from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from recovery import services as recovery
 
+from . import cookies
 from .api import PublicAPIView, SignedInAPIView, body_field, user_agent
 from .authentication import Unauthorized
 from .messages import (
@@ -44,7 +45,8 @@ from .messages import (
     SIGNED_UP,
     USERNAME_TAKEN,
 )
-from .models import RefreshTokenReused, Session
+from .models import RefreshTokenReused, Session, User
+from .origins import OriginNotAllowed
 from .permissions import HasSession, current_session
 from .schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
 from .security import log_event
@@ -62,7 +64,6 @@ from .serializers import (
     SignoutSerializer,
     SignupSerializer,
 )
-from .signin import open_session, signin_body
 from .throttling import (
     FailedSigninThrottle,
     RefreshIPThrottle,
@@ -126,6 +127,9 @@ class SigninView(PublicAPIView):
     throttle_classes = [SigninIPThrottle, FailedSigninThrottle]
 
     def post(self, request):
+        if cookies.refuses_signin(request):  # login CSRF: a foreign origin (accounts.origins)
+            self.refund(FailedSigninThrottle)
+            raise OriginNotAllowed()
         serializer = SigninSerializer(data=request.data)
         if not serializer.is_valid():
             # No password was checked: not a failed attempt on the account (a body naming only
@@ -142,8 +146,18 @@ class SigninView(PublicAPIView):
         if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
             recovery.remind_unverified(request, user)
             raise EmailNotVerified()
-        session, refresh_token = open_session(request, user)
-        return Response(signin_body(user, session, refresh_token))
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        session, refresh_token = Session.objects.start(user, user_agent(request))
+        access_token = AccessToken.for_session(session)
+        return cookies.token_response(
+            {
+                **MeSerializer(user).data,
+                "accessToken": str(access_token),
+                "refreshToken": refresh_token,
+                "tokenType": "Bearer",
+            },
+            access_token, refresh_token, session,
+        )
 
 
 class EmailNotVerified(exceptions.PermissionDenied):
@@ -189,7 +203,10 @@ class RefreshTokenView(PublicAPIView):
     throttle_classes = [RefreshIPThrottle]
 
     def post(self, request):
+        cookie_token = cookies.refresh_cookie(request)  # origin-checked before the body is read
         refresh_token = body_field(request, "refreshToken")
+        if refresh_token is None:
+            refresh_token = cookie_token
         if refresh_token is None:
             raise RefreshTokenRequired()
         found = None
@@ -213,7 +230,10 @@ class RefreshTokenView(PublicAPIView):
         else:
             session.touch()
         access_token = AccessToken.for_session(session)
-        return Response({"accessToken": str(access_token), "refreshToken": refresh_token})
+        return cookies.token_response(
+            {"accessToken": str(access_token), "refreshToken": refresh_token},
+            access_token, refresh_token, session,
+        )
 
 
 @extend_schema(
@@ -231,11 +251,13 @@ class SignoutView(PublicAPIView):
 
     def post(self, request):
         sessions = Session.objects.none()
-        refresh_token = body_field(request, "refreshToken")
-        if isinstance(refresh_token, str) and refresh_token:
-            sessions |= Session.objects.with_refresh_token(refresh_token)
+        # Cookies first: a cookie request is origin-checked before the body is read.
+        cookie_token = cookies.refresh_cookie(request)
         if isinstance(request.auth, AccessToken):  # not a proxy assertion
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
+        refresh_token = body_field(request, "refreshToken") or cookie_token
+        if isinstance(refresh_token, str) and refresh_token:
+            sessions |= Session.objects.with_refresh_token(refresh_token)
         if wants_all(body_field(request, "all")):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
             user_ids = set(sessions.live().values_list("user_id", flat=True))
@@ -243,7 +265,7 @@ class SignoutView(PublicAPIView):
         revoked = sessions.revoke()
         if revoked:
             log_event("session_revoked", request, reason="signout", sessions=revoked)
-        return Response({"message": SIGNED_OUT})
+        return cookies.clear_token_cookies(Response({"message": SIGNED_OUT}), request)
 
 
 def wants_all(value):
@@ -357,13 +379,15 @@ class PasswordChangeView(SignedInAPIView):
             user.set_password(serializer.validated_data["newPassword"])
             user.keep_session_id = session.pk
             user.save(update_fields=["password"])
-        return Response(
+        access_token = AccessToken.for_session(session)
+        return cookies.token_response(
             {
                 "message": PASSWORD_CHANGED,
-                "accessToken": str(AccessToken.for_session(session)),
+                "accessToken": str(access_token),
                 "refreshToken": refresh_token,
                 "tokenType": "Bearer",
-            }
+            },
+            access_token, refresh_token, session,
         )
 
 

@@ -21,8 +21,12 @@ unsafe. Ids are stable (as django-cors-headers' ``corsheaders.E0xx``):
   cache's locked increments would fail with "database is locked" under concurrent requests
 - ``authsite.W003`` ``SIMPLE_JWT`` sets a key authsite never reads (``SIMPLE_JWT_LIVE_KEYS``
   lists the ones it does): editing it would change nothing, so it is reported, not ignored
+- ``authsite.E010`` cookie mode (``AUTH_COOKIES`` on/both) with a wildcard CORS origin (``*`` in an
+  origin, ``null``, ``CORS_ALLOW_ALL_ORIGINS`` or ``CORS_ALLOWED_ORIGIN_REGEXES``): every such
+  origin could act with the user's cookies; or ``AUTH_COOKIE_SAMESITE`` other than Lax/Strict
 - ``authsite.W001`` (deploy) ``ALLOWED_HOSTS`` accepts any host (``*``)
 - ``authsite.W002`` (deploy) throttling is off
+- ``authsite.W004`` (deploy) cookie mode with cookies that are not ``Secure``
 """
 
 from datetime import timedelta
@@ -43,6 +47,7 @@ def register_checks():
     register(check_middleware_order, Tags.security)
     register(check_cache, Tags.caches)
     register(check_simple_jwt_keys, Tags.security)
+    register(check_cookie_mode, Tags.security)
     register(check_deploy, Tags.security, deploy=True)
     register(check_database_encoding, Tags.database)
 
@@ -176,6 +181,37 @@ def check_simple_jwt_keys(app_configs=None, **kwargs):
     ]
 
 
+def check_cookie_mode(app_configs=None, **kwargs):
+    if getattr(settings, "AUTH_COOKIES", "off") == "off":
+        return []
+    problems = []
+    wildcards = [o for o in getattr(settings, "CORS_ALLOWED_ORIGINS", ()) if "*" in o or o == "null"]
+    if wildcards:
+        problems.append(f"CORS_ALLOWED_ORIGINS holds {', '.join(map(repr, wildcards))}")
+    if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False):
+        problems.append("CORS_ALLOW_ALL_ORIGINS is on")
+    if getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", ()):
+        problems.append("CORS_ALLOWED_ORIGIN_REGEXES is set")
+    errors = [
+        Error(
+            f"AUTH_COOKIES={settings.AUTH_COOKIES} with a wildcard CORS origin ({problem}): every "
+            "origin it admits could act with the user's cookies.",
+            hint="List the exact origins of the clients in CORS_ALLOWED_ORIGINS.",
+            id="authsite.E010",
+        )
+        for problem in problems
+    ]
+    samesite = getattr(settings, "AUTH_COOKIE_SAMESITE", "Lax")
+    if samesite not in ("Lax", "Strict"):
+        errors.append(Error(
+            f"AUTH_COOKIE_SAMESITE must be Lax or Strict, not {samesite!r}: with None, every site's "
+            "requests carry the cookies.",
+            hint="Set AUTH_COOKIE_SAMESITE to Lax (default) or Strict.",
+            id="authsite.E010",
+        ))
+    return errors
+
+
 def check_deploy(app_configs=None, **kwargs):
     warnings = []
     if "*" in settings.ALLOWED_HOSTS:
@@ -190,6 +226,12 @@ def check_deploy(app_configs=None, **kwargs):
             "Throttling is off: sign-in, sign-up and refresh accept unlimited guesses.",
             hint="Unset THROTTLE_ENABLED (or set it to 1) outside load tests.",
             id="authsite.W002",
+        ))
+    if getattr(settings, "AUTH_COOKIES", "off") != "off" and not getattr(settings, "AUTH_COOKIE_SECURE", True):
+        warnings.append(Warning(
+            "Cookie mode with AUTH_COOKIE_SECURE off: the tokens' cookies travel over plain HTTP too.",
+            hint="Unset AUTH_COOKIE_SECURE (it defaults to on with DJANGO_DEBUG=0) outside development.",
+            id="authsite.W004",
         ))
     return warnings
 

@@ -103,6 +103,24 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of ``choices`` (compared without regard to case), spelled as in ``choices``."""
+    value = os.environ.get(name, "").strip() or default
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    raise ImproperlyConfigured(f"{name} must be {listed}, not {value!r}.")
+
+
+def env_cookie_name(name: str, default: str) -> str:
+    """A cookie name (an RFC 6265 token: no spaces, separators or ``=``)."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", value):
+        raise ImproperlyConfigured(f"{name} must be a cookie name (letters, digits, !#$%&'*+.^_`|~-), not {value!r}.")
+    return value
+
+
 def env_link(name: str, default: str, placeholders: list[str]) -> str:
     """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
     value = os.environ.get(name, "").strip() or default

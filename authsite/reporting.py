@@ -10,11 +10,13 @@ password, a token or a secret.
 - ``ExceptionReporterFilter`` (``DEFAULT_EXCEPTION_REPORTER_FILTER``): Django's, which stars
   ``META`` keys matching API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE (so
   ``Authorization`` and ``x-access-token``), plus the credential headers those miss: the
-  identity-aware proxies' ``*-Jwt-Assertion``.
+  identity-aware proxies' ``*-Jwt-Assertion``; and the cookies of cookie mode whatever their
+  configured names (``AUTH_COOKIE_ACCESS_NAME``, ``AUTH_COOKIE_REFRESH_NAME``).
 """
 
 import re
 
+from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.debug import SafeExceptionReporterFilter
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -35,3 +37,10 @@ class ExceptionReporterFilter(SafeExceptionReporterFilter):
         SafeExceptionReporterFilter.hidden_settings.pattern + "|ASSERTION|JWT",
         flags=re.IGNORECASE,
     )
+
+    def get_safe_cookies(self, request):
+        cookies = super().get_safe_cookies(request)
+        for name in (settings.AUTH_COOKIE_ACCESS_NAME, settings.AUTH_COOKIE_REFRESH_NAME):
+            if name in cookies:
+                cookies[name] = self.cleansed_substitute
+        return cookies

@@ -24,6 +24,8 @@ from mail.config import email_settings
 
 from .env import (
     env_bool,
+    env_choice,
+    env_cookie_name,
     env_int,
     env_link,
     env_list,
@@ -203,6 +205,31 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minim
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token")
 
+# Cookie mode (accounts.cookies, README "Cookie mode"): `off` (tokens in the body, header clients),
+# `on` (tokens only in HttpOnly cookies: the Node cookie variant's contract) or `both`.
+AUTH_COOKIES = env_choice("AUTH_COOKIES", ("off", "on", "both"), "off")
+AUTH_COOKIE_ACCESS_NAME = env_cookie_name("AUTH_COOKIE_ACCESS_NAME", "authsite-access")
+AUTH_COOKIE_REFRESH_NAME = env_cookie_name("AUTH_COOKIE_REFRESH_NAME", "authsite-refresh")
+if AUTH_COOKIE_ACCESS_NAME == AUTH_COOKIE_REFRESH_NAME:
+    raise ImproperlyConfigured(
+        "AUTH_COOKIE_ACCESS_NAME and AUTH_COOKIE_REFRESH_NAME must be two different cookie names."
+    )
+# The access cookie reaches the API only; the refresh cookie only /api/auth (refreshtoken, signout).
+AUTH_COOKIE_ACCESS_PATH = "/api"
+AUTH_COOKIE_REFRESH_PATH = "/api/auth"
+AUTH_COOKIE_SAMESITE = env_choice("AUTH_COOKIE_SAMESITE", ("Lax", "Strict"), "Lax")
+# Secure unless DJANGO_DEBUG=1, or turned off explicitly (plain-HTTP development on another host).
+AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
+AUTH_COOKIE_DOMAIN = os.environ.get("AUTH_COOKIE_DOMAIN", "").strip() or None
+# Credentialed CORS for the exact configured origins only: a wildcard would let any site act with
+# the user's cookies.
+CORS_ALLOW_CREDENTIALS = AUTH_COOKIES != "off"
+if CORS_ALLOW_CREDENTIALS and any("*" in origin or origin == "null" for origin in CORS_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured(
+        f"CORS_ALLOWED_ORIGINS must list exact origins with AUTH_COOKIES={AUTH_COOKIES}, not a wildcard or "
+        "'null': every listed origin may act with the user's cookies."
+    )
+
 # Shared cache (throttle counters): Redis when REDIS_URL is set, else a database table (created by
 # `migrate`; see accounts.apps). Either way every server process sees the same counters.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -248,7 +275,7 @@ REST_FRAMEWORK = {
     # nothing while PROXY_AUTH is off); see proxyauth.authentication.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "proxyauth.authentication.ProxyAssertionAuthentication",
-        "accounts.authentication.AccessTokenAuthentication",
+        "accounts.cookie_authentication.CookieTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": [
@@ -282,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api",
     "PREPROCESSING_HOOKS": ["authsite.schema.without_trailing_slash"],
+    # drf-spectacular's default, then the token-free bodies of AUTH_COOKIES=on.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.cookie_schema.token_bodies_in_cookie_mode",
+    ],
 }
 
 # Access tokens: simplejwt, the algorithm pinned (tokens with any other `alg` are refused). HS256

@@ -5,6 +5,7 @@ stars its body fields, its local variables and the credential headers.
 """
 
 import logging
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -95,3 +96,24 @@ def test_password_change_failure_report_hides_both_passwords(api, alice, token_f
     assert "Boom" in report
     assert PASSWORD not in report
     assert "new secret pass 77" not in report
+
+
+@pytest.mark.django_db
+def test_reports_hide_the_cookies_of_cookie_mode_whatever_their_names(api, alice, caplog, monkeypatch, settings):
+    settings.AUTH_COOKIES = "on"
+    settings.AUTH_COOKIE_ACCESS_NAME, settings.AUTH_COOKIE_REFRESH_NAME = "at", "rt"
+
+    def fail(*args, **kwargs):
+        raise Boom()
+
+    monkeypatch.setattr(Session.objects, "redeem_refresh_token", fail)
+    refresh, access = f"refresh-{uuid.uuid4().hex}", f"access-{uuid.uuid4().hex}"  # not in this source
+    api.cookies["rt"], api.cookies["at"] = refresh, access
+    with caplog.at_level(logging.ERROR, logger="authsite.errors"):
+        response = api.post("/api/auth/refreshtoken", {}, format="json", HTTP_ORIGIN="http://localhost:8081")
+    assert response.status_code == 500
+    (record,) = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], Boom)]
+    reporter = ExceptionReporter(record.request, *record.exc_info)
+    for report in (reporter.get_traceback_text(), reporter.get_traceback_html()):
+        assert "Boom" in report
+        assert refresh not in report and access not in report
