@@ -34,6 +34,7 @@ COPY authsite authsite
 COPY accounts accounts
 COPY content content
 COPY proxyauth proxyauth
+COPY oidc oidc
 COPY mail mail
 COPY recovery recovery
 COPY nodeimport nodeimport

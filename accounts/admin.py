@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from proxyauth.admin import identities_table
 from recovery import services as recovery
 
 from .models import Role, Session, User
@@ -41,7 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email")
     filter_horizontal = ("roles", "groups", "user_permissions")
     actions = ["revoke_all_sessions", "send_password_reset"]
-    readonly_fields = ("live_sessions",)
+    readonly_fields = ("live_sessions", "identities")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "email_verified")}),
@@ -52,6 +53,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
         ("Sign-in sessions", {"fields": ("live_sessions",)}),
+        ("External identities (proxy, OpenID Connect)", {"fields": ("identities",)}),
     )
     add_fieldsets = (
         (
@@ -75,6 +77,10 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="roles")
     def role_names_display(self, user):
         return ", ".join(role.name for role in user.roles.all())
+
+    @admin.display(description="identities")
+    def identities(self, user):
+        return identities_table(user)
 
     @admin.display(description="live sessions")
     def live_sessions(self, user):

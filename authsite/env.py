@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts import keys
+from oidc import providers as oidc_providers
 from proxyauth import profiles as proxy_profiles
 
 
@@ -209,3 +210,20 @@ def proxy_profile_from_env(proxy_auth: str) -> proxy_profiles.ProxyProfile | Non
         )
     except ValueError as exc:
         raise ImproperlyConfigured(str(exc)) from None
+
+
+def oidc_providers_from_env() -> dict:
+    """``{name: OIDCProvider}`` for OIDC_PROVIDERS and each provider's OIDC_<NAME>_* variables."""
+    try:
+        return oidc_providers.from_environ(os.environ)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+
+
+def oidc_origins_from_env(default: list[str]) -> list[str]:
+    """OIDC_REDIRECT_ORIGINS: origins (``scheme://host[:port]``) an OIDC flow may end at."""
+    origins = env_list("OIDC_REDIRECT_ORIGINS", default)
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise ImproperlyConfigured(f"OIDC_REDIRECT_ORIGINS: {origin!r} is not an origin (scheme://host[:port]).")
+    return origins

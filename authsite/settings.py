@@ -32,6 +32,8 @@ from .env import (
     env_log_level,
     env_rate,
     jwt_keys_from_env,
+    oidc_origins_from_env,
+    oidc_providers_from_env,
     proxy_profile_from_env,
     secret_from_env,
 )
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "nodeimport",
     "proxyauth",
+    "oidc",
     "content",
     "mail",
     "recovery",
@@ -351,6 +354,14 @@ if SESSIONS_PER_USER < 1:
 # `cloudflare` (Cloudflare Access) or `generic`. The profile's presets fill what is not set.
 PROXY_AUTH = os.environ.get("PROXY_AUTH", "").strip().lower() or "off"
 PROXY_AUTH_PROFILE = proxy_profile_from_env(PROXY_AUTH)
+
+# Sign-in with OpenID Connect providers (oidc/): OIDC_PROVIDERS=google,corp and per provider
+# OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _SCOPES (oidc.providers). None by default.
+OIDC_PROVIDERS = oidc_providers_from_env()
+# Where the flow may end (the SPA): origins; by default the CORS origins.
+OIDC_REDIRECT_ORIGINS = oidc_origins_from_env(CORS_ALLOWED_ORIGINS)
+OIDC_DEFAULT_NEXT = (OIDC_REDIRECT_ORIGINS[0].rstrip("/") + "/") if OIDC_REDIRECT_ORIGINS else ""
+OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 5, minimum=1)
 
 # Mail (mail/, recovery/): the transport from EMAIL_URL (console by default), sent from the outbox
 # by `manage.py mailworker`, never inside a request.

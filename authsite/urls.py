@@ -12,6 +12,7 @@ from .schema import RedocView, SchemaView, SwaggerView
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/auth/", include("recovery.urls")),
+    path("api/auth/", include("oidc.urls")),
     # authsite's own pages for the mailed links (the tutorial's clients have none).
     path("account/", include("recovery.page_urls")),
     path("api/test/", include("content.urls")),

@@ -335,3 +335,29 @@ def proxy_on(key_server, db):
 def claims(alice, token_for):
     """The claims of a valid access token of alice's (re-signed with ``forge`` of tests/test_token_hygiene.py per test)."""
     return jwt.decode(token_for(alice), options={"verify_signature": False})
+
+
+# --- OpenID Connect ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def op():
+    """A real OpenID Provider (tests/oidcop.py) for this module, redirecting to the test client."""
+    from tests.oidcop import CALLBACK, OpenIDProvider
+
+    with OpenIDProvider([CALLBACK]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def corp(op, settings):
+    """authsite configured with ``op`` as provider ``corp``."""
+    from oidc import discovery
+    from oidc.providers import OIDCProvider
+    from tests.oidcop import CLIENT_ID, CLIENT_SECRET, SITE, SPA
+
+    provider = OIDCProvider(name="corp", issuer=op.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    settings.OIDC_PROVIDERS = {"corp": provider}
+    settings.SITE_URL = SITE
+    settings.OIDC_REDIRECT_ORIGINS = [SPA]
+    discovery.clear()
+    return provider

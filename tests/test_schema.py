@@ -137,6 +137,45 @@ for path in [
             ("post", path, 415, 'Unsupported media type "text/xml" in request.'),
         ]
 
+# Sign-in with OpenID Connect (oidc/): every status and message.
+OIDC_LOGIN, OIDC_CALLBACK = "/api/auth/oidc/{provider}/login", "/api/auth/oidc/{provider}/callback"
+CONTRACT += [
+    ("get", OIDC_LOGIN, 302, None),
+    ("get", OIDC_LOGIN, 400, "Invalid next URL!"),
+    ("get", OIDC_LOGIN, 400, "Invalid or expired link request!"),
+    ("get", OIDC_CALLBACK, 302, None),
+    ("get", OIDC_CALLBACK, 400, "Invalid or expired sign-in attempt!"),
+    ("post", "/api/auth/oidc/token", 200, None),
+    ("post", "/api/auth/oidc/token", 400, "Invalid or expired code!"),
+    ("post", "/api/auth/oidc/{provider}/link", 200, None),
+    ("post", "/api/auth/oidc/{provider}/link", 400, "Invalid next URL!"),
+    ("get", "/api/auth/identities", 200, None),
+    ("delete", "/api/auth/identities/{identity_id}", 200, "Identity unlinked."),
+    ("delete", "/api/auth/identities/{identity_id}", 400, "This identity is the account's last way to sign in!"),
+]
+for method, path in [("get", OIDC_LOGIN), ("get", OIDC_CALLBACK), ("post", "/api/auth/oidc/{provider}/link"),
+                     ("delete", "/api/auth/identities/{identity_id}")]:
+    CONTRACT.append((method, path, 404, "Not found."))
+for method, path in [("post", "/api/auth/oidc/{provider}/link"), ("get", "/api/auth/identities"),
+                     ("delete", "/api/auth/identities/{identity_id}")]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+    ]
+for method, path in [("get", OIDC_LOGIN), ("get", OIDC_CALLBACK), ("post", "/api/auth/oidc/token")]:
+    CONTRACT.append((method, path, 429, "Request was throttled. Expected available in 60 seconds."))
+for path in ["/api/auth/oidc/token", "/api/auth/oidc/{provider}/link"]:
+    CONTRACT += [
+        ("post", path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        ("post", path, 413, "Request body too large (limit 65536 bytes)."),
+        ("post", path, 415, 'Unsupported media type "text/xml" in request.'),
+    ]
+for method, path in [("get", OIDC_LOGIN), ("get", OIDC_CALLBACK), ("post", "/api/auth/oidc/token"),
+                     ("post", "/api/auth/oidc/{provider}/link"), ("get", "/api/auth/identities"),
+                     ("delete", "/api/auth/identities/{identity_id}")]:
+    CONTRACT.append((method, path, 503, UNAVAILABLE_MESSAGE))
+
 TOKEN_PATHS = [
     "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OIDCConfig(AppConfig):
+    name = "oidc"
+    verbose_name = "OpenID Connect sign-in"
