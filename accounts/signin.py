@@ -5,6 +5,7 @@ tutorial's sign-in body. One place, so that cookie mode and other transports hoo
 
 from django.utils import timezone
 
+from . import cookies
 from .api import user_agent
 from .models import Session, User
 from .serializers import MeSerializer
@@ -17,11 +18,18 @@ def open_session(request, user):
     return Session.objects.start(user, user_agent(request))
 
 
-def signin_body(user, session, refresh_token):
-    """The sign-in answer: ``id, username, email, roles, emailVerified`` and the tokens."""
-    return {
+def signin_response(user, session, refresh_token):
+    """
+    The sign-in answer for ``session`` (opened for ``user``, whose raw refresh token is
+    ``refresh_token``): the tutorial's body ``id, username, email, roles, emailVerified`` with the
+    tokens, shaped by cookie mode (``accounts.cookies``: cookies set in modes ``on`` and ``both``,
+    no tokens in the body in ``on``).
+    """
+    access_token = AccessToken.for_session(session)
+    body = {
         **MeSerializer(user).data,
-        "accessToken": str(AccessToken.for_session(session)),
+        "accessToken": str(access_token),
         "refreshToken": refresh_token,
         "tokenType": "Bearer",
     }
+    return cookies.token_response(body, access_token, refresh_token, session)

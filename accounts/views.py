@@ -45,7 +45,7 @@ from .messages import (
     SIGNED_UP,
     USERNAME_TAKEN,
 )
-from .models import RefreshTokenReused, Session, User
+from .models import RefreshTokenReused, Session
 from .origins import OriginNotAllowed
 from .permissions import HasSession, current_session
 from .schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
@@ -64,6 +64,7 @@ from .serializers import (
     SignoutSerializer,
     SignupSerializer,
 )
+from .signin import open_session, signin_response
 from .throttling import (
     FailedSigninThrottle,
     RefreshIPThrottle,
@@ -146,18 +147,8 @@ class SigninView(PublicAPIView):
         if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
             recovery.remind_unverified(request, user)
             raise EmailNotVerified()
-        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-        session, refresh_token = Session.objects.start(user, user_agent(request))
-        access_token = AccessToken.for_session(session)
-        return cookies.token_response(
-            {
-                **MeSerializer(user).data,
-                "accessToken": str(access_token),
-                "refreshToken": refresh_token,
-                "tokenType": "Bearer",
-            },
-            access_token, refresh_token, session,
-        )
+        session, refresh_token = open_session(request, user)
+        return signin_response(user, session, refresh_token)
 
 
 class EmailNotVerified(exceptions.PermissionDenied):

@@ -20,12 +20,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from accounts import cookies
 from accounts.api import PublicAPIView, SignedInAPIView, body_field
 from accounts.models import Session, User
+from accounts.origins import OriginNotAllowed
 from accounts.permissions import current_session
 from accounts.schema import THROTTLED, TOKEN_ERRORS, message_response
 from accounts.serializers import SigninResponseSerializer
-from accounts.signin import open_session, signin_body
+from accounts.signin import open_session, signin_response
 from accounts.throttling import SigninIPThrottle
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from proxyauth.models import ExternalIdentity
@@ -185,11 +187,13 @@ class TokenView(PublicAPIView):
     throttle_classes = [SigninIPThrottle]
 
     def post(self, request):
+        if cookies.refuses_signin(request):  # login CSRF in cookie mode, as at password sign-in
+            raise OriginNotAllowed()
         try:
             session, refresh_token = OneTimeCode.objects.redeem(body_field(request, "code"))
         except CodeInvalid:
             raise exceptions.ValidationError({"code": [INVALID_CODE]}) from None
-        return Response(signin_body(session.user, session, refresh_token))
+        return signin_response(session.user, session, refresh_token)
 
 
 @extend_schema(

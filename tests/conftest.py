@@ -361,3 +361,15 @@ def corp(op, settings):
     settings.OIDC_REDIRECT_ORIGINS = [SPA]
     discovery.clear()
     return provider
+
+
+@pytest.fixture
+def cookie_mode(settings):
+    """``cookie_mode("on")``: switch the mode as the settings module would."""
+
+    def switch(mode):
+        settings.AUTH_COOKIES = mode
+        settings.CORS_ALLOW_CREDENTIALS = mode != "off"
+        settings.AUTH_COOKIE_SECURE = True
+
+    return switch

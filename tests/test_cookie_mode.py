@@ -20,18 +20,6 @@ ACCESS, REFRESH = "authsite-access", "authsite-refresh"
 JSON = {"format": "json", "HTTP_ORIGIN": APP}
 
 
-@pytest.fixture
-def cookie_mode(settings):
-    """``cookie_mode("on")``: switch the mode as the settings module would."""
-
-    def switch(mode):
-        settings.AUTH_COOKIES = mode
-        settings.CORS_ALLOW_CREDENTIALS = mode != "off"
-        settings.AUTH_COOKIE_SECURE = True
-
-    return switch
-
-
 def sign_in(api, user, **extra):
     response = api.post("/api/auth/signin", {"username": user.username, "password": PASSWORD}, **JSON, **extra)
     assert response.status_code == 200, response.content

@@ -191,3 +191,26 @@ def test_an_inactive_account_gets_no_session(api, op, corp):
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert sign_in(api, op, "rita") == {"error": "account_inactive"}
     assert Session.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["on", "both"])
+def test_in_cookie_mode_the_code_is_traded_for_the_cookies(api, op, corp, cookie_mode, settings, mode):
+    cookie_mode(mode)
+    code = sign_in(api, op, "olga")["code"]
+    response = redeem(api, code)
+    assert response.status_code == 200
+    assert response.cookies[settings.AUTH_COOKIE_ACCESS_NAME]["httponly"]
+    assert response.cookies[settings.AUTH_COOKIE_REFRESH_NAME]["httponly"]
+    assert ("accessToken" in response.json()) is (mode == "both")
+    assert api.get("/api/test/user").status_code == 200  # the access cookie alone
+
+
+@pytest.mark.django_db
+def test_in_cookie_mode_a_foreign_origin_cannot_trade_a_code(api, op, corp, cookie_mode):
+    cookie_mode("on")
+    code = sign_in(api, op, "pavel")["code"]
+    response = api.post("/api/auth/oidc/token", {"code": code}, format="json", HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert response.json() == {"message": "Origin not allowed!"}
+    assert redeem(api, code).status_code == 200  # the code was not spent
