@@ -15,7 +15,7 @@ never by email alone.
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import User, email_verified, identity_key_fits
+from accounts.models import User, identity_key_fits
 from proxyauth.models import ExternalIdentity, IdentityConflict
 from proxyauth.verifier import VerifiedAssertion
 
@@ -63,7 +63,7 @@ def user_for_claims(provider, claims):
         user = ExternalIdentity.objects.user_for(assertion)
     except IdentityConflict as conflict:
         account = conflict.account
-        if account is None or not (asserted_verified(claims) and email_verified(account)):
+        if account is None or not (asserted_verified(claims) and account.email_verified):
             raise AccountExists() from None
         return link(provider, claims, account)
     if asserted_verified(claims) and not user.email_verified:

@@ -27,7 +27,6 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 
 from accounts.authentication import AccessTokenAuthentication, Unauthorized
-from accounts.models import email_verified
 from authsite.exceptions import json_error
 
 from .models import ExternalIdentity, IdentityConflict
@@ -69,7 +68,7 @@ def log_identity_conflict(assertion, conflict):
     """
     account = conflict.account
     where = f"account #{account.pk}" if account is not None else "another account"
-    if account is not None and email_verified(account):
+    if account is not None and account.email_verified:
         advice = "Its email is verified: if it is the same person, link the identity to it in the admin."
     else:
         advice = (

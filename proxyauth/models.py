@@ -8,7 +8,7 @@ password and the assertion's email. Provisioning never links to an existing acco
 - If the email is already some local account's (caselessly, as sign-up decides), provisioning is
   refused (``IdentityConflict``; the request gets 401). Anyone can sign up with anyone's address,
   so an account is only ever linked to an identity (by an administrator, in the admin) when its
-  email is verified (``accounts.models.email_verified``; today no email is).
+  email is verified (``User.email_verified``: recovery's verification link or a reset).
 - The username comes from a namespace sign-up cannot reach: it always contains ``@``
   (``PROXY_NAMESPACE_MARK``), which sign-up refuses. It is the email itself when that is a valid,
   free username (letters, digits and ``@.+-_``), otherwise the email with every other character
@@ -29,7 +29,6 @@ from accounts.models import (
     PROXY_NAMESPACE_MARK,
     ExactCharField,
     User,
-    email_verified,
     held_role_ids,
     identity_key_fits,
 )
@@ -147,7 +146,7 @@ class ExternalIdentity(models.Model):
         linking = self._state.adding or not ExternalIdentity.objects.filter(
             pk=self.pk, user_id=self.user_id
         ).exists()
-        if linking and not email_verified(self.user):
+        if linking and not self.user.email_verified:
             raise ValidationError({"user": UNVERIFIED_LINK})
 
 

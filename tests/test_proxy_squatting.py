@@ -16,7 +16,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from proxyauth import models as proxy_models
 from proxyauth import profiles
 from proxyauth.models import ExternalIdentity, candidate_usernames
 from tests.conftest import PASSWORD
@@ -58,9 +57,8 @@ def test_the_log_never_suggests_linking_to_an_unverified_account(api, proxy_on, 
     assert not ExternalIdentity.objects.exists()
 
 
-def test_the_log_suggests_linking_once_the_email_is_verified(proxy_on, make_user, caplog, monkeypatch):
-    monkeypatch.setattr("proxyauth.authentication.email_verified", lambda user: True)
-    make_user("victim", email=VICTIM)
+def test_the_log_suggests_linking_once_the_email_is_verified(proxy_on, make_user, caplog):
+    make_user("victim", email=VICTIM, email_verified=True)
     with caplog.at_level(logging.WARNING, logger="authsite.proxyauth"):
         assert_unauthorized(hello(victim_assertion()))
     assert "if it is the same person, link the identity" in caplog.records[-1].getMessage()
@@ -88,9 +86,8 @@ def test_the_admin_refuses_to_link_an_account_with_an_unverified_email(staff_cli
     assert not ExternalIdentity.objects.exists()
 
 
-def test_the_admin_links_an_account_with_a_verified_email(staff_client, make_user, monkeypatch):
-    monkeypatch.setattr(proxy_models, "email_verified", lambda user: True)
-    owner = make_user("victim", email=VICTIM)
+def test_the_admin_links_an_account_with_a_verified_email(staff_client, make_user):
+    owner = make_user("victim", email=VICTIM, email_verified=True)
     assert link_in_admin(staff_client, owner).status_code == 302
     assert ExternalIdentity.objects.get().user == owner
 

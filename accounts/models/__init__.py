@@ -14,7 +14,7 @@ neither applies.)
 from .identity import PROXY_NAMESPACE_MARK, ExactCharField, identity_key
 from .roles import Role, authority, forget_role_names, load_role_names, roles_by_id
 from .sessions import RefreshTokenReused, RetiredRefreshToken, Session, SessionManager, SessionQuerySet
-from .users import User, UserManager, email_verified, held_role_ids, identity_key_fits
+from .users import User, UserManager, held_role_ids, identity_key_fits
 
 __all__ = [
     "PROXY_NAMESPACE_MARK",
@@ -28,7 +28,6 @@ __all__ = [
     "User",
     "UserManager",
     "authority",
-    "email_verified",
     "forget_role_names",
     "held_role_ids",
     "identity_key",

@@ -20,15 +20,6 @@ from .identity import ExactCharField, identity_key
 from .roles import Role, authority, roles_by_id
 
 
-def email_verified(user):
-    """
-    Whether someone proved they own ``user``'s email. Nothing verifies emails yet, so no account
-    qualifies; email verification plugs in here (an ``email_verified`` field on User). Only a
-    verified email may ever tie a proxy identity to an existing account.
-    """
-    return bool(getattr(user, "email_verified", False))
-
-
 def identity_key_fits(value, field_name):
     """
     Whether ``value``'s identity key fits User's ``field_name`` key column. NFKC can make a key
