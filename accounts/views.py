@@ -10,6 +10,8 @@ of API.md's table for it, which is most of the module; splitting by endpoint wou
 contract section over several files.
 """
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -209,7 +211,7 @@ class RefreshTokenView(PublicAPIView):
         if found is None:
             raise RefreshTokenUnknown()
         session, is_current = found
-        if session.is_revoked or not session.user.is_active:
+        if session.is_revoked or not session.user.is_active or not session.has_current_password:
             raise RefreshTokenUnknown()
         if session.is_expired:
             raise RefreshTokenExpired()
@@ -364,12 +366,14 @@ class PasswordChangeView(SignedInAPIView):
             # Conditional: the session may have been revoked or evicted since authentication.
             if not Session.objects.filter(pk=current.pk, expires_at__gt=timezone.now()).revoke():
                 raise Unauthorized()
+            # The new hash ends every session opened under the old one; the replacement session
+            # is opened under the new one.
+            user.set_password(serializer.validated_data["newPassword"])
+            user.save(update_fields=["password"])
             session, refresh_token = Session.objects.start(
                 user, user_agent(request), expires_at=current.expires_at
             )
-            user.set_password(serializer.validated_data["newPassword"])
-            user.keep_session_id = session.pk
-            user.save(update_fields=["password"])
+        log_event("password_changed", request, user=user.pk, level=logging.INFO)
         access_token = AccessToken.for_session(session)
         return cookies.token_response(
             {

@@ -9,14 +9,17 @@ Every way a session ends makes its access tokens fail on the very next request (
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import RetiredRefreshToken, Role, Session, User
+from accounts.models.users import password_digest
 from accounts.tokens import AccessToken
 from proxyauth.models import ExternalIdentity
 from proxyauth.profiles import IAP_ISSUER
+from tests.conftest import PASSWORD
 from tests.proxy import ALICE_SUB, sign
 from tests.proxy import HEADER as PROXY_HEADER
 
@@ -89,6 +92,11 @@ def end_by_password_set_elsewhere(api, user, tokens):
     user.save()
 
 
+def end_by_password_update(api, user, tokens):
+    # A bulk update bypasses save() and every hook: the session's password digest stops matching.
+    User.objects.filter(pk=user.pk).update(password=make_password("another horse 34"))
+
+
 def end_by_expiry(api, user, tokens):
     Session.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -108,6 +116,7 @@ def end_by_eviction(api, user, tokens):
         end_by_deactivation_update,
         end_by_deletion,
         end_by_password_set_elsewhere,
+        end_by_password_update,
         end_by_eviction,
     ],
 )
@@ -191,6 +200,32 @@ def test_a_refused_role_costs_one_query(
     with django_assert_num_queries(1):
         response = api.get(path, **header(token))
     assert (response.status_code, response.json()) == (403, {"message": message})
+
+
+def test_a_session_under_an_old_password_costs_one_query(api, alice, signin, django_assert_num_queries):
+    tokens = signin(alice)
+    end_by_password_update(api, alice, tokens)
+    with django_assert_num_queries(1):
+        response = api.get("/api/test/user", **bearer(tokens["accessToken"]))
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+
+
+@override_settings(
+    PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    ]
+)
+def test_a_rehash_at_signin_keeps_the_sessions_opened_under_the_old_hash(api, alice, signin):
+    # An older hasher's hash (after a hasher upgrade, or a Node import) is re-hashed by the next
+    # correct sign-in: the same password, so the user's other sessions go on.
+    User.objects.filter(pk=alice.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha1"))
+    session, refresh_token = Session.objects.start(User.objects.get(pk=alice.pk))
+    before = {"accessToken": str(AccessToken.for_session(session)), "refreshToken": refresh_token}
+    after = signin(alice)
+    assert User.objects.get(pk=alice.pk).password.startswith("md5$")
+    assert_session_alive(api, before)
+    assert_session_alive(api, after)
 
 
 def test_a_revoked_session_costs_one_query(api, alice, signin, django_assert_num_queries):
@@ -410,15 +445,17 @@ def test_a_user_keeps_at_most_the_cap_of_sessions_oldest_evicted(api, alice, mak
     assert_session_alive(api, bobs)
 
 
-def test_purgesessions_deletes_revoked_and_expired_sessions_only(alice, capsys):
+def test_purgesessions_deletes_revoked_expired_and_old_password_sessions_only(alice, capsys):
     live, _ = Session.objects.start(alice)
     revoked, _ = Session.objects.start(alice)
     expired, _ = Session.objects.start(alice)
+    old_password, _ = Session.objects.start(alice)
     Session.objects.filter(pk=revoked.pk).revoke()
     Session.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(pk=old_password.pk).update(password_digest=password_digest("an old hash"))
     RetiredRefreshToken.objects.create(session=revoked, token_digest="0" * 64, retired_at=timezone.now())
     call_command("purgesessions")
-    assert capsys.readouterr().out.splitlines()[0] == "Purged 2 session(s)."
+    assert capsys.readouterr().out.splitlines()[0] == "Purged 3 session(s)."
     assert list(Session.objects.values_list("pk", flat=True)) == [live.pk]
     assert not RetiredRefreshToken.objects.exists()
 
