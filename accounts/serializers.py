@@ -1,9 +1,5 @@
 """
-Request bodies of the auth endpoints.
-
-Fields are strict: a number, list, object or null where a string belongs is a 400, never coerced.
-Every field error reads on its own ("Username is required."), because the first one becomes the
-response's ``message``.
+Request bodies of the auth endpoints (their fields: ``accounts.fields``).
 """
 
 from django.contrib.auth import password_validation
@@ -12,12 +8,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
+from .fields import (  # noqa: F401 (re-exported: other apps' serializers build on them)
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    PasswordField,
+    StrictCharField,
+    StrictCharMixin,
+    StrictEmailField,
+    field_messages,
+    password_field,
+    username_field,
+)
 from .messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
 from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key_fits
-
-USERNAME_MAX_LENGTH = 150
-EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 4096
 
 USERNAME_RESERVED = 'Username may not contain "@": such names are reserved for single sign-on users.'
 # Names are unique under their NFKC + casefold key, which some characters lengthen many times.
@@ -29,71 +33,6 @@ class SignupRejected(exceptions.APIException):
 
     status_code = 400
     default_code = "signup_rejected"
-
-
-def field_messages(label, max_length=None):
-    messages = {
-        "required": f"{label} is required.",
-        "null": f"{label} is required.",
-        "blank": f"{label} may not be blank.",
-        "not_a_string": f"{label} must be a string.",
-    }
-    if max_length is not None:
-        messages["max_length"] = f"{label} must be at most {max_length} characters."
-    return messages
-
-
-class StrictCharMixin:
-    """Refuse anything but a string, where DRF's CharField would turn ``42`` into ``"42"``."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-
-class StrictCharField(StrictCharMixin, serializers.CharField):
-    pass
-
-
-class StrictEmailField(StrictCharMixin, serializers.EmailField):
-    pass
-
-
-def username_field():
-    return StrictCharField(
-        max_length=USERNAME_MAX_LENGTH,
-        error_messages=field_messages("Username", USERNAME_MAX_LENGTH),
-    )
-
-
-class PasswordField(StrictCharField):
-    """
-    A password: at most ``PASSWORD_MAX_LENGTH`` characters and as many UTF-8 bytes, checked before
-    anything hashes it (hashing an overlong password would be a cheap way to burn server CPU).
-    """
-
-    def __init__(self, label="Password", **kwargs):
-        super().__init__(
-            max_length=PASSWORD_MAX_LENGTH,
-            trim_whitespace=False,
-            error_messages={
-                **field_messages(label, PASSWORD_MAX_LENGTH),
-                "too_many_bytes": f"{label} must be at most {PASSWORD_MAX_LENGTH} bytes.",
-            },
-            **kwargs,
-        )
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        # Over the character limit reads as that (the max_length validator runs next).
-        if len(value) <= PASSWORD_MAX_LENGTH < len(value.encode("utf-8", "surrogatepass")):
-            self.fail("too_many_bytes")
-        return value
-
-
-def password_field():
-    return PasswordField()
 
 
 class SignupSerializer(serializers.Serializer):

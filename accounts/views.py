@@ -69,6 +69,7 @@ from .serializers import (
 from .signin import open_session, signin_response
 from .throttling import (
     FailedSigninThrottle,
+    PasswordChangeThrottle,
     RefreshIPThrottle,
     SigninIPThrottle,
     SignupIPThrottle,
@@ -349,18 +350,18 @@ class PasswordChangeView(SignedInAPIView):
     """
 
     permission_classes = [HasSession]
+    throttle_classes = [PasswordChangeThrottle]
 
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            self.refund(PasswordChangeThrottle)  # no password was checked: not a failed attempt
+            raise exceptions.ValidationError(serializer.errors)
         user = request.user
-        throttle = FailedSigninThrottle(username=user.username)
-        if not throttle.allow_request(request, self):
-            self.throttled(request, throttle.wait())
         if not user.check_password(serializer.validated_data["oldPassword"]):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
-        throttle.refund(request, self)
+        self.refund(PasswordChangeThrottle)
         current = current_session(request)
         with transaction.atomic():
             # Conditional: the session may have been revoked or evicted since authentication.

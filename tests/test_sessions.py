@@ -19,7 +19,6 @@ from accounts.models.users import password_digest
 from accounts.tokens import AccessToken
 from proxyauth.models import ExternalIdentity
 from proxyauth.profiles import IAP_ISSUER
-from tests.conftest import PASSWORD
 from tests.proxy import ALICE_SUB, sign
 from tests.proxy import HEADER as PROXY_HEADER
 
@@ -208,24 +207,6 @@ def test_a_session_under_an_old_password_costs_one_query(api, alice, signin, dja
     with django_assert_num_queries(1):
         response = api.get("/api/test/user", **bearer(tokens["accessToken"]))
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
-
-
-@override_settings(
-    PASSWORD_HASHERS=[
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    ]
-)
-def test_a_rehash_at_signin_keeps_the_sessions_opened_under_the_old_hash(api, alice, signin):
-    # An older hasher's hash (after a hasher upgrade, or a Node import) is re-hashed by the next
-    # correct sign-in: the same password, so the user's other sessions go on.
-    User.objects.filter(pk=alice.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha1"))
-    session, refresh_token = Session.objects.start(User.objects.get(pk=alice.pk))
-    before = {"accessToken": str(AccessToken.for_session(session)), "refreshToken": refresh_token}
-    after = signin(alice)
-    assert User.objects.get(pk=alice.pk).password.startswith("md5$")
-    assert_session_alive(api, before)
-    assert_session_alive(api, after)
 
 
 def test_a_revoked_session_costs_one_query(api, alice, signin, django_assert_num_queries):
