@@ -7,7 +7,8 @@ Every field error reads on its own ("Username is required."), because the first 
 response's ``message``.
 """
 
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.fields import empty
 
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -86,3 +87,36 @@ def clean_username(value):
     DRF's ``ValidationError`` where that field would refuse it.
     """
     return username_field().run_validation(value)
+
+
+class LenientFieldMixin:
+    """
+    A field of a body the endpoint never refuses with a 400 (``LenientSerializer``): it reads
+    whatever a JSON or form body holds under its name, absent or not.
+    """
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class PresentedTokenField(LenientFieldMixin, serializers.CharField):
+    """
+    A token as a client presents it, for endpoints whose every failure is the tutorial's 403:
+    absent or null reads as None (another source may supply one), a string as it is (blank
+    included), and anything else as ``""``, a token no session has.
+    """
+
+    def run_validation(self, data=empty):
+        if data is empty or data is None:
+            return None
+        return data if isinstance(data, str) else ""
+
+
+class LenientBooleanField(LenientFieldMixin, serializers.BooleanField):
+    """A flag as DRF's ``BooleanField`` reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
+
+    def run_validation(self, data=empty):
+        try:
+            return serializers.BooleanField().run_validation(None if data is empty else data) is True
+        except exceptions.ValidationError:
+            return False

@@ -20,7 +20,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.fields import BooleanField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,7 +28,7 @@ from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 from recovery import services as recovery
 
 from . import cookies
-from .api import PublicAPIView, SignedInAPIView, body_field, user_agent
+from .api import PublicAPIView, SignedInAPIView, user_agent
 from .authentication import Unauthorized
 from .messages import (
     EMAIL_NOT_VERIFIED,
@@ -198,17 +197,15 @@ class RefreshTokenView(PublicAPIView):
 
     def post(self, request):
         cookie_token = cookies.refresh_cookie(request)  # origin-checked before the body is read
-        refresh_token = body_field(request, "refreshToken")
+        refresh_token = RefreshTokenSerializer.read(request.data)["refreshToken"]
         if refresh_token is None:
             refresh_token = cookie_token
         if refresh_token is None:
             raise RefreshTokenRequired()
-        found = None
-        if isinstance(refresh_token, str):
-            try:
-                found = Session.objects.redeem_refresh_token(refresh_token)
-            except RefreshTokenReused:
-                raise RefreshTokenUnknown() from None
+        try:
+            found = Session.objects.redeem_refresh_token(refresh_token)
+        except RefreshTokenReused:
+            raise RefreshTokenUnknown() from None
         if found is None:
             raise RefreshTokenUnknown()
         session, is_current = found
@@ -249,10 +246,11 @@ class SignoutView(PublicAPIView):
         cookie_token = cookies.refresh_cookie(request)
         if isinstance(request.auth, AccessToken):  # not a proxy assertion
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
-        refresh_token = body_field(request, "refreshToken") or cookie_token
-        if isinstance(refresh_token, str) and refresh_token:
+        body = SignoutSerializer.read(request.data)
+        refresh_token = body.get("refreshToken") or cookie_token
+        if refresh_token:
             sessions |= Session.objects.with_refresh_token(refresh_token)
-        if wants_all(body_field(request, "all")):
+        if body.get("all"):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
             user_ids = set(sessions.live().values_list("user_id", flat=True))
             sessions = Session.objects.filter(user__in=user_ids)
@@ -260,14 +258,6 @@ class SignoutView(PublicAPIView):
         if revoked:
             log_event("session_revoked", request, reason="signout", sessions=revoked)
         return cookies.clear_token_cookies(Response({"message": SIGNED_OUT}), request)
-
-
-def wants_all(value):
-    """``all`` as DRF's ``BooleanField`` reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
-    try:
-        return BooleanField().run_validation(value) is True
-    except exceptions.ValidationError:
-        return False
 
 
 @extend_schema(
@@ -288,21 +278,9 @@ class SessionListView(SignedInAPIView):
     """``GET /api/auth/sessions``: the caller's live sessions, newest first."""
 
     def get(self, request):
-        current = current_session(request)
         sessions = request.user.sessions.live().order_by("-created_at", "-pk")
-        return Response(
-            [
-                {
-                    "id": session.pk,
-                    "createdAt": session.created_at,
-                    "lastUsedAt": session.last_used_at or session.created_at,
-                    "expiresAt": session.expires_at,
-                    "userAgent": session.user_agent,
-                    "current": session == current,
-                }
-                for session in sessions
-            ]
-        )
+        context = {"current": current_session(request)}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
 @extend_schema(

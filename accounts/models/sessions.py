@@ -149,6 +149,11 @@ class Session(models.Model):
         return self.expires_at <= timezone.now()
 
     @property
+    def last_active_at(self):
+        """The last refresh; before the first, the sign-in."""
+        return self.last_used_at or self.created_at
+
+    @property
     def has_current_password(self):
         """Whether the session was opened under its user's current password (``live()``'s rule)."""
         return self.password_digest == password_digest(self.user.password)
