@@ -13,6 +13,16 @@ A proxy's public keys, fetched from its JWK-set URL and cached.
 
 Only the configured URL is ever fetched: a token's ``jku``/``x5u``/``jwk``/``x5c`` headers are never
 looked at.
+
+Why not a subclass of PyJWT's ``PyJWKClient`` (2.15: lifespan cache, unknown-``kid`` cool-down, no
+redirects): what it lacks would mean overriding nearly all of it, the smell of a base class that
+does not fit. Its constructor refuses ``file:`` URLs, which profiles accept (``__init__``); its
+fetch has a per-read socket timeout, not a total deadline, no byte cap, and goes through
+environment proxies even for loopback URLs (``fetch_data``); its cool-down starts at every
+successful fetch, so a key rotated in just after a scheduled fetch waits out the cool-down, and it
+has no back-off after a failure, so with the endpoint down every request waits for the timeout
+again (``get_signing_key``). Left would be ``PyJWKSet`` parsing (here ``parse``, which also skips a
+key without ``kid`` instead of failing the set) and a lock.
 """
 
 import http.client

@@ -16,15 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.http import JsonResponse
-from django.test import RequestFactory, override_settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from proxyauth import keysets, profiles
-from proxyauth.authentication import proxy_authenticated
 from proxyauth.models import ExternalIdentity
 from tests.proxy import (
     ALICE_SUB,
@@ -538,31 +535,6 @@ def test_generic_profile_with_its_own_header_and_claim_names(key_server, db):
     assert response.json() == {"message": "Hello dave@example.com"}
     assert ExternalIdentity.objects.get().subject == "u-1"
     assert_unauthorized(missing_claim)
-
-
-# --- Plain Django views -------------------------------------------------------------------------
-
-
-@proxy_authenticated
-def whoami(request):
-    return JsonResponse({"user": getattr(request.user, "email", None)})
-
-
-@pytest.mark.parametrize(
-    "make_headers, status, body",
-    [
-        (lambda: {HEADER: sign()}, 200, {"user": "alice@example.com"}),
-        (lambda: {HEADER: sign(key=OTHER_P256)}, 401, UNAUTHORIZED),
-        (lambda: {}, 200, {"user": None}),
-    ],
-    ids=["valid", "invalid", "absent"],
-)
-def test_plain_django_view_decorator(proxy_on, make_headers, status, body):
-    request = RequestFactory().get("/whoami", **make_headers())
-    request.user = AnonymousUser()
-    response = whoami(request)
-    assert response.status_code == status
-    assert json.loads(response.content) == body
 
 
 # --- Configuration --------------------------------------------------------------------------------
