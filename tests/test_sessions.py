@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import RetiredRefreshToken, Role, Session, User
@@ -439,6 +441,24 @@ def test_purgesessions_deletes_revoked_expired_and_old_password_sessions_only(al
     assert capsys.readouterr().out.splitlines()[0] == "Purged 3 session(s)."
     assert list(Session.objects.values_list("pk", flat=True)) == [live.pk]
     assert not RetiredRefreshToken.objects.exists()
+
+
+def test_purgesessions_deletes_in_batches(alice, capsys):
+    live, _ = Session.objects.start(alice)
+    for _ in range(5):
+        Session.objects.filter(pk=Session.objects.start(alice)[0].pk).revoke()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("purgesessions", "--batch-size", "2")
+    assert capsys.readouterr().out.splitlines()[0] == "Purged 5 session(s)."
+    assert list(Session.objects.values_list("pk", flat=True)) == [live.pk]
+    session_table = Session._meta.db_table
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE") and session_table in q["sql"].split("WHERE")[0]]
+    assert len(deletes) == 3  # 2 + 2 + 1
+
+
+def test_purgesessions_refuses_a_batch_size_below_one(db):
+    with pytest.raises(CommandError, match="--batch-size must be at least 1."):
+        call_command("purgesessions", "--batch-size", "0")
 
 
 # -- admin -----------------------------------------------------------------------------------
