@@ -7,6 +7,7 @@ wording is defined once.
 
 # --- Conventions: any endpoint --------------------------------------------------------------------
 BAD_REQUEST = "Bad request."
+NOT_FOUND = "Not found."
 SERVER_ERROR = "Internal server error."
 UNAVAILABLE = "Service temporarily unavailable. Please try again shortly."
 # DRF's wording with the wait filled in; the schema documents the one-minute case.
@@ -58,3 +59,11 @@ ALREADY_VERIFIED = "Email already verified!"
 EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address."
 PASSWORD_INCORRECT = "Password is incorrect!"
 SAME_EMAIL = "This is already your email address!"
+
+# --- OpenID Connect: /api/auth/oidc/... (README's table) ---------------------------------------------
+OIDC_INVALID_NEXT = "Invalid next URL!"
+OIDC_INVALID_FLOW = "Invalid or expired sign-in attempt!"
+OIDC_INVALID_CODE = "Invalid or expired code!"
+OIDC_INVALID_LINK_REQUEST = "Invalid or expired link request!"
+IDENTITY_UNLINKED = "Identity unlinked."
+LAST_WAY_IN = "This identity is the account's last way to sign in!"

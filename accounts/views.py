@@ -34,6 +34,7 @@ from .messages import (
     EMAIL_NOT_VERIFIED,
     EMAIL_TAKEN,
     INVALID_CREDENTIALS,
+    NOT_FOUND,
     OLD_PASSWORD_INCORRECT,
     PASSWORD_CHANGED,
     REFRESH_TOKEN_EXPIRED,
@@ -288,7 +289,7 @@ class SessionListView(SignedInAPIView):
     parameters=[OpenApiParameter("session_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     responses={
         200: message_response(SESSION_REVOKED),
-        **api_errors(*TOKEN_ERRORS, (404, "Not found."), *DATABASE_ERRORS),
+        **api_errors(*TOKEN_ERRORS, (404, NOT_FOUND), *DATABASE_ERRORS),
     },
 )
 class SessionDetailView(SignedInAPIView):
