@@ -250,8 +250,12 @@ class FailedSigninThrottle(RateThrottle):
         return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
 
 
-class PasswordChangeThrottle(FailedSigninThrottle):
-    """``FailedSigninThrottle`` on the caller's own account: a wrong old password is a guess at it."""
+class PasswordConfirmationThrottle(FailedSigninThrottle):
+    """
+    ``FailedSigninThrottle`` on the caller's own account, for the endpoints where a signed-in caller
+    confirms with the password (password change, email change): a wrong one is a guess at it.
+    The view refunds it when the password was right, or when the body was refused unread.
+    """
 
     def get_ident(self, request):
         self.username = request.user.username

@@ -69,7 +69,7 @@ from .serializers import (
 from .signin import open_session, signin_response
 from .throttling import (
     FailedSigninThrottle,
-    PasswordChangeThrottle,
+    PasswordConfirmationThrottle,
     RefreshIPThrottle,
     SigninIPThrottle,
     SignupIPThrottle,
@@ -329,18 +329,18 @@ class PasswordChangeView(SignedInAPIView):
     """
 
     permission_classes = [HasSession]
-    throttle_classes = [PasswordChangeThrottle]
+    throttle_classes = [PasswordConfirmationThrottle]
 
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
-            self.refund(PasswordChangeThrottle)  # no password was checked: not a failed attempt
+            self.refund(PasswordConfirmationThrottle)  # no password was checked: not a failed attempt
             raise exceptions.ValidationError(serializer.errors)
         user = request.user
         if not user.check_password(serializer.validated_data["oldPassword"]):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
-        self.refund(PasswordChangeThrottle)
+        self.refund(PasswordConfirmationThrottle)
         current = current_session(request)
         with transaction.atomic():
             # Conditional: the session may have been revoked or evicted since authentication.
