@@ -1,7 +1,9 @@
+import logging
 from functools import wraps
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.db.models import Count
@@ -32,6 +34,19 @@ class UserCreationForm(DjangoUserCreationForm):
         fields = ("username", "email", "roles")
 
 
+class AdminPasswordChangeForm(DjangoAdminPasswordChangeForm):
+    """
+    The admin's "change password" form; the change is logged as a ``password_changed`` security
+    event (the user's sessions end by themselves: ``Session.password_digest``).
+    """
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        if commit:
+            log_event("password_changed", user=user.pk, by="admin", level=logging.INFO)
+        return user
+
+
 class UserChangeForm(DjangoUserChangeForm):
     class Meta(DjangoUserChangeForm.Meta):
         model = User
@@ -41,6 +56,7 @@ class UserChangeForm(DjangoUserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = (
         "username", "email", "email_verified", "role_names_display", "is_active", "is_staff", "date_joined"
     )
