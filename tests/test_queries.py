@@ -88,7 +88,7 @@ def test_the_database_computes_the_same_password_digest(alice):
 
 @pytest.mark.django_db
 def test_the_migration_gives_existing_sessions_their_users_current_password(alice, make_user):
-    """0007: sessions opened before it stay live (nobody is signed out by the upgrade)."""
+    """0007: live sessions opened before it stay live (nobody is signed out by the upgrade)."""
     migration = import_module("accounts.migrations.0007_session_password_digest")
     bob = make_user("bob")
     sessions = [Session.objects.start(user)[0] for user in (alice, bob)]

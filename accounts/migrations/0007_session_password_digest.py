@@ -1,22 +1,30 @@
+import hashlib
+
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import SHA256
+from django.utils import timezone
 
 
 def record_current_passwords(apps, schema_editor):
     """
     Existing sessions were opened under their user's current password (a password change revoked
-    the others): give each the digest of it, in one UPDATE computed by the database (the same
-    SHA-256 as ``accounts.models.users.password_digest``), so the upgrade signs nobody out.
+    the others): give each live one the SHA-256 of it (``accounts.models.users.password_digest``,
+    written out here so the migration never changes), so the upgrade signs nobody out. Revoked and
+    expired sessions keep ``""``: they are over anyway (``purgesessions`` deletes them).
     """
     Session = apps.get_model("accounts", "Session")
-    User = apps.get_model("accounts", "User")
     db = schema_editor.connection.alias
-    Session.objects.using(db).update(
-        password_digest=Subquery(
-            User.objects.using(db).filter(pk=OuterRef("user_id")).values_list(SHA256("password"))[:1]
-        )
+    live = (
+        Session.objects.using(db)
+        .filter(revoked_at=None, expires_at__gt=timezone.now())
+        .values_list("pk", "user__password")
     )
+    batch = []
+    for pk, password in live.iterator(chunk_size=1000):
+        batch.append(Session(pk=pk, password_digest=hashlib.sha256(password.encode()).hexdigest()))
+        if len(batch) == 1000:
+            Session.objects.using(db).bulk_update(batch, ["password_digest"])
+            batch = []
+    Session.objects.using(db).bulk_update(batch, ["password_digest"])
 
 
 class Migration(migrations.Migration):

@@ -13,9 +13,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
-from django.db.models.functions import SHA256
 
-from ..expressions import GroupConcat
+from ..expressions import GroupConcat, SHA256Hex
 from .identity import ExactCharField, identity_key
 from .roles import Role, authority, roles_by_id
 
@@ -45,7 +44,7 @@ def password_digest(password_hash):
 
 def current_password_digest(password_field):
     """``password_digest`` of the password hash in ``password_field``, computed by the database."""
-    return SHA256(password_field)
+    return SHA256Hex(password_field)
 
 
 def held_role_ids(user_id_field):
