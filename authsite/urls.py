@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/auth/", include("recovery.urls")),
     path("api/auth/", include("oidc.urls")),
+    path("api/auth/", include("mfa.urls")),
     # authsite's own pages for the mailed links (the tutorial's clients have none).
     path("account/", include("recovery.page_urls")),
     path("api/test/", include("content.urls")),
