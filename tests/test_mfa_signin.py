@@ -197,3 +197,17 @@ def test_accounts_without_a_factor_sign_in_in_one_step(api, alice, settings, req
     assert response.status_code == 200
     assert set(response.json()) == SIGNIN_FIELDS
     assert len([q for q in queries.captured_queries if '"mfa_' in q["sql"] or "`mfa_" in q["sql"]]) == 1
+
+
+@pytest.mark.django_db
+def test_purgesessions_deletes_expired_tokens_only(make_user, capsys):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    user = make_user("bob")
+    live = pending.issue(user)
+    pending.issue(user, PendingSignin.Purpose.SETUP)
+    PendingSignin.objects.exclude(token_digest=pending.digest(live)).update(expires_at=timezone.now())
+    call_command("purgesessions")
+    assert "Purged 1 expired second-step token(s)." in capsys.readouterr().out
+    assert list(PendingSignin.objects.values_list("token_digest", flat=True)) == [pending.digest(live)]
