@@ -434,3 +434,14 @@ def mailoutbox_rows(db):
         return list(OutboxMessage.objects.filter(kind=kind).order_by("pk"))
 
     return rows
+
+
+@pytest.fixture
+def account_rate(settings):
+    """``account_rate("2/hour")``: the per-account sign-in limit for this test (restored after)."""
+
+    def set_rate(rate):
+        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "signin_user": rate}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+    return set_rate

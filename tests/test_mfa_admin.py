@@ -69,9 +69,9 @@ def test_recovery_codes_work_at_the_admin(client, staff, enable_totp):
 
 
 @pytest.mark.django_db
-def test_wrong_codes_count_on_the_account(client, staff, enable_totp, settings):
+def test_wrong_codes_count_on_the_account(client, staff, enable_totp, account_rate):
     enable_totp(staff)
-    settings.THROTTLE_RATES["signin_user"] = "2/hour"
+    account_rate("2/hour")
     for _ in range(2):
         assert log_in(client, "000001").status_code == 200
     response = log_in(client, "000002")

@@ -96,8 +96,8 @@ def test_a_password_change_ends_the_page_sign_in(client, alice):
 
 
 @pytest.mark.django_db
-def test_page_sign_ins_are_throttled(client, alice, settings):
-    settings.THROTTLE_RATES["signin_user"] = "2/hour"
+def test_page_sign_ins_are_throttled(client, alice, account_rate):
+    account_rate("2/hour")
     for _ in range(2):
         sign_in(client, password="wrong password")
     response = sign_in(client)

@@ -135,9 +135,9 @@ def test_recovery_codes_sign_in_once_each(api, alice, enable_totp, mailoutbox_ro
 
 
 @pytest.mark.django_db
-def test_wrong_codes_count_on_the_account(api, alice, enable_totp, totp_clock, settings):
+def test_wrong_codes_count_on_the_account(api, alice, enable_totp, totp_clock, account_rate):
     secret, _ = enable_totp(alice)
-    settings.THROTTLE_RATES["signin_user"] = "3/hour"
+    account_rate("3/hour")
     token = password_step(api).json()["mfaToken"]
     wrong = f"{(int(totp_clock.code(secret)) + 1) % 1_000_000:06d}"
     for _ in range(3):
@@ -150,9 +150,9 @@ def test_wrong_codes_count_on_the_account(api, alice, enable_totp, totp_clock, s
 
 
 @pytest.mark.django_db
-def test_right_codes_cost_the_account_nothing(api, alice, enable_totp, totp_clock, settings):
+def test_right_codes_cost_the_account_nothing(api, alice, enable_totp, totp_clock, account_rate):
     secret, _ = enable_totp(alice)
-    settings.THROTTLE_RATES["signin_user"] = "2/hour"
+    account_rate("2/hour")
     for _ in range(3):
         token = password_step(api).json()["mfaToken"]
         assert second_step(api, token, totp_clock.code(secret)).status_code == 200

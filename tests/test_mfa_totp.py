@@ -169,9 +169,9 @@ def test_disable_with_a_recovery_code(api, alice, token_for, enable_totp):
 
 
 @pytest.mark.django_db
-def test_wrong_proofs_count_on_the_account(api, alice, token_for, enable_totp, settings):
+def test_wrong_proofs_count_on_the_account(api, alice, token_for, enable_totp, account_rate):
     enable_totp(alice)
-    settings.THROTTLE_RATES["signin_user"] = "2/hour"
+    account_rate("2/hour")
     token = token_for(alice)
     for _ in range(2):
         assert api.delete(TOTP, {"password": "nope nope"}, format="json", HTTP_X_ACCESS_TOKEN=token).status_code == 400
