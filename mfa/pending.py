@@ -16,12 +16,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from .models import PendingSignin
 
 SIGNIN_LIFETIME = timedelta(minutes=5)
 SETUP_LIFETIME = timedelta(minutes=15)
+KEPT_PER_USER = 10
 LIFETIMES = {PendingSignin.Purpose.SIGNIN: SIGNIN_LIFETIME, PendingSignin.Purpose.SETUP: SETUP_LIFETIME}
 
 
@@ -30,14 +32,25 @@ def digest(value):
 
 
 def issue(user, purpose=PendingSignin.Purpose.SIGNIN):
-    """A new token for ``user``'s password step that just passed (the user's expired ones go)."""
+    """
+    A new token for ``user``'s password step that just passed. The user's expired tokens go, and
+    only the ``KEPT_PER_USER`` newest stay (someone repeating the password step cannot grow the
+    table).
+    """
     now = timezone.now()
-    PendingSignin.objects.filter(user=user, expires_at__lte=now).delete()
     token = secrets.token_urlsafe(32)
-    PendingSignin.objects.create(
-        user=user, token_digest=digest(token), purpose=purpose, password_digest=digest(user.password),
-        expires_at=now + LIFETIMES[purpose],
-    )
+    with transaction.atomic():
+        PendingSignin.objects.filter(user=user, expires_at__lte=now).delete()
+        PendingSignin.objects.create(
+            user=user, token_digest=digest(token), purpose=purpose, password_digest=digest(user.password),
+            expires_at=now + LIFETIMES[purpose],
+        )
+        dropped = list(
+            PendingSignin.objects.filter(user=user).order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[KEPT_PER_USER:]
+        )
+        if dropped:
+            PendingSignin.objects.filter(pk__in=dropped).delete()
     return token
 
 

@@ -211,3 +211,11 @@ def test_purgesessions_deletes_expired_tokens_only(make_user, capsys):
     call_command("purgesessions")
     assert "Purged 1 expired second-step token(s)." in capsys.readouterr().out
     assert list(PendingSignin.objects.values_list("token_digest", flat=True)) == [pending.digest(live)]
+
+
+@pytest.mark.django_db
+def test_a_user_keeps_at_most_ten_pending_tokens(make_user):
+    user = make_user("bob")
+    tokens = [pending.issue(user) for _ in range(12)]
+    assert PendingSignin.objects.filter(user=user).count() == 10
+    assert pending.peek(tokens[0]) is None and pending.peek(tokens[-1]) == user
