@@ -60,6 +60,22 @@ EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address.
 PASSWORD_INCORRECT = "Password is incorrect!"
 SAME_EMAIL = "This is already your email address!"
 
+# --- Second factor: /api/auth/signin (password step), signin/mfa, mfa/* -----------------------------
+SECOND_FACTOR_REQUIRED = "Second factor required!"
+SECOND_FACTOR_SETUP_REQUIRED = "Second factor setup required!"
+MFA_TOKEN_INVALID = "Invalid or expired mfaToken!"
+MFA_CODE_INVALID = "Invalid code!"
+SETUP_TOKEN_INVALID = "Invalid or expired setup token!"
+TOTP_ENABLED = "Second factor enabled!"
+TOTP_DISABLED = "Second factor disabled!"
+TOTP_ALREADY_ENABLED = "Second factor already enabled!"
+TOTP_NOT_SET_UP = "Set up the second factor first!"
+TOTP_NOT_ENABLED = "No second factor enabled!"
+PASSWORD_OR_CODE_REQUIRED = "Password or code is required!"
+PASSWORD_OR_CODE_INCORRECT = "Password or code is incorrect!"
+RECOVERY_CODES_REGENERATED = "New recovery codes: the old ones no longer work."
+SETUP_TOKEN_ONLY_FOR_SETUP = "Set up the second factor first: this token is only for setting it up."
+
 # --- OpenID Connect: /api/auth/oidc/... (README's table) ---------------------------------------------
 OIDC_INVALID_NEXT = "Invalid next URL!"
 OIDC_INVALID_FLOW = "Invalid or expired sign-in attempt!"

@@ -121,6 +121,38 @@ def env_cookie_name(name: str, default: str) -> str:
     return value
 
 
+def fernet_keys_from_env(name: str, fallback_secret: str) -> tuple[list[str], bool]:
+    """
+    ``(keys, from_environment)``: the comma-separated Fernet keys in ``name`` (the first encrypts,
+    all decrypt: rotation), each refused at start, by position, unless it is a urlsafe-base64
+    32-byte key (``Fernet.generate_key()``), then a key derived from ``fallback_secret``
+    (DJANGO_SECRET_KEY), decrypt-only. Unset: the derived key alone, and ``from_environment``
+    False (``check --deploy`` warns, mfa.W001).
+    """
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    value = os.environ.get(name, "").strip()
+    digest = hashlib.sha256(b"authsite mfa secrets\x00" + fallback_secret.encode()).digest()
+    derived = base64.urlsafe_b64encode(digest).decode()
+    if not value:
+        return [derived], False
+    fernet_keys = [item.strip() for item in value.split(",")]
+    for position, key in enumerate(fernet_keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 bytes, urlsafe base64: "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+            ) from None
+    # The derived key last: it still decrypts the secrets stored before the variable was set,
+    # until `manage.py mfa reencrypt` has moved them to the first key.
+    return [*fernet_keys, derived], True
+
+
 def env_link(name: str, default: str, placeholders: list[str]) -> str:
     """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
     value = os.environ.get(name, "").strip() or default

@@ -31,6 +31,7 @@ from .env import (
     env_list,
     env_log_level,
     env_rate,
+    fernet_keys_from_env,
     jwt_keys_from_env,
     oidc_origins_from_env,
     oidc_providers_from_env,
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "content",
     "mail",
     "recovery",
+    "mfa",
 ]
 
 MIDDLEWARE = [
@@ -202,7 +204,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minim
 
 # CORS: the tutorial's clients run on http://localhost:8081.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token", "x-mfa-setup-token")
 
 # Cookie mode (accounts.cookies, README "Cookie mode"): `off` (tokens in the body, header clients),
 # `on` (tokens only in HttpOnly cookies: the Node cookie variant's contract) or `both`.
@@ -390,6 +392,14 @@ if EMAIL_VERIFICATION not in ("optional", "mandatory"):
     raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be optional or mandatory, not {EMAIL_VERIFICATION!r}.")
 if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT and EMAIL_VERIFY_TIMEOUT must be at least 1 (seconds).")
+
+# Second factor (mfa/): TOTP secrets are encrypted with MFA_ENCRYPTION_KEYS (comma-separated Fernet
+# keys; the first encrypts, every one decrypts: rotate by putting a new key first, then running
+# `manage.py mfa reencrypt`, then dropping the old one). Unset: a key derived from SECRET_KEY
+# (check --deploy warns). MFA_REQUIRED_ROLES: roles whose holders must have a second factor.
+MFA_ENCRYPTION_KEYS, MFA_ENCRYPTION_KEYS_SET = fernet_keys_from_env("MFA_ENCRYPTION_KEYS", SECRET_KEY)
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [])
+MFA_ISSUER = os.environ.get("MFA_ISSUER", "").strip() or SITE_NAME
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

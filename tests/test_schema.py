@@ -176,6 +176,52 @@ for method, path in [("get", OIDC_LOGIN), ("get", OIDC_CALLBACK), ("post", "/api
                      ("delete", "/api/auth/identities/{identity_id}")]:
     CONTRACT.append((method, path, 503, UNAVAILABLE_MESSAGE))
 
+# Second factor (mfa/): every status and message.
+SETUP, CONFIRM, TOTP = "/api/auth/mfa/totp/setup", "/api/auth/mfa/totp/confirm", "/api/auth/mfa/totp"
+CODES, SIGNIN_MFA = "/api/auth/mfa/recovery-codes", "/api/auth/signin/mfa"
+CONTRACT += [
+    ("post", "/api/auth/signin", 401, "Second factor required!"),
+    ("post", "/api/auth/signin", 403, "Second factor setup required!"),
+    ("post", SETUP, 200, None),
+    ("post", SETUP, 400, "Second factor already enabled!"),
+    ("post", CONFIRM, 200, None),
+    ("post", CONFIRM, 400, "Invalid code!"),
+    ("post", CONFIRM, 400, "Set up the second factor first!"),
+    ("post", CONFIRM, 400, "Second factor already enabled!"),
+    ("post", CONFIRM, 400, "This field is required."),
+    ("delete", TOTP, 200, "Second factor disabled!"),
+    ("post", CODES, 200, None),
+    ("post", SIGNIN_MFA, 200, None),
+    ("post", SIGNIN_MFA, 400, "This field is required."),
+    ("post", SIGNIN_MFA, 401, "Invalid or expired mfaToken!"),
+    ("post", SIGNIN_MFA, 401, "Invalid code!"),
+    ("post", SIGNIN_MFA, 403, "Origin not allowed!"),
+    ("post", SIGNIN_MFA, 429, "Request was throttled. Expected available in 60 seconds."),
+]
+for method, path in [("delete", TOTP), ("post", CODES)]:
+    CONTRACT += [
+        (method, path, 400, "Password or code is required!"),
+        (method, path, 400, "Password or code is incorrect!"),
+        (method, path, 400, "No second factor enabled!"),
+        (method, path, 429, "Request was throttled. Expected available in 60 seconds."),
+    ]
+for method, path in [("post", SETUP), ("post", CONFIRM), ("delete", TOTP), ("post", CODES)]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+        (method, path, 503, UNAVAILABLE_MESSAGE),
+    ]
+for path in [SETUP, CONFIRM]:
+    CONTRACT.append(("post", path, 401, "Invalid or expired setup token!"))
+for method, path in [("post", CONFIRM), ("delete", TOTP), ("post", CODES), ("post", SIGNIN_MFA)]:
+    CONTRACT += [
+        (method, path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        (method, path, 413, "Request body too large (limit 65536 bytes)."),
+        (method, path, 415, 'Unsupported media type "text/xml" in request.'),
+    ]
+CONTRACT.append(("post", SIGNIN_MFA, 503, UNAVAILABLE_MESSAGE))
+
 TOKEN_PATHS = [
     "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
 ]
@@ -247,6 +293,14 @@ def test_both_token_schemes_are_documented(schema):
             "description": "The access token from signin, raw (no prefix). Wins over Bearer.",
         },
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        # The restricted token of MFA_REQUIRED_ROLES (mfa/), on the setup endpoints only.
+        "mfaSetupToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-mfa-setup-token",
+            "description": "The setupToken of a sign-in answered 403 'Second factor setup required!' "
+            "(MFA_REQUIRED_ROLES): valid on mfa/totp/setup and mfa/totp/confirm only.",
+        },
     }
 
 
@@ -305,10 +359,14 @@ def test_signin_success_and_failure_bodies(schema):
     }
     failed = responses["401"]["content"]["application/json"]
     assert list(example_values(responses["401"])) == [
-        {"accessToken": None, "message": "Invalid username or password!"}
+        {"accessToken": None, "message": "Invalid username or password!"},
+        {"message": "Second factor required!", "mfaToken": "...", "methods": ["totp", "recovery_code"]},
     ]
-    failed_schema = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
+    # Either body: the tutorial's failure, or the second factor's challenge (mfa/).
+    refused = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
+    failed_schema, challenge = (component[one["$ref"].rsplit("/", 1)[1]] for one in refused["oneOf"])
     assert failed_schema["properties"]["accessToken"]["nullable"] is True
+    assert set(challenge["required"]) == {"message", "mfaToken", "methods"}
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/api/docs/", "/api/redoc", "/api/redoc/"])

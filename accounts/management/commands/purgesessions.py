@@ -5,14 +5,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Session
 from authsite.cache import DatabaseCache
+from mfa import pending as mfa_pending
 
 
 class Command(BaseCommand):
     help = (
         "Delete sign-in sessions that can never be used again (revoked, expired, or opened under "
-        "an old password), with their retired refresh tokens, in batches, and the expired rows of "
-        "the database cache (throttle counters; Redis expires its keys itself). Safe to run at any "
-        "time; schedule it daily, e.g. with cron: "
+        "an old password), with their retired refresh tokens, in batches; the expired mfaTokens and "
+        "setup tokens (mfa/); and the expired rows of the database cache (throttle counters; Redis "
+        "expires its keys itself). Safe to run at any time; schedule it daily, e.g. with cron: "
         "`17 3 * * * cd /srv/authsite && .venv/bin/python manage.py purgesessions`."
     )
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         sessions = purge_in_batches(batch_size, pause)
         self.stdout.write(f"Purged {sessions} session(s).")
+        self.stdout.write(f"Purged {mfa_pending.purge()} expired second-step token(s).")
         for alias in caches:
             cache = caches[alias]
             if isinstance(cache, DatabaseCache):
