@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from passkeys.admin import PasskeyInline
 from proxyauth.admin import identities_table
 from recovery import services as recovery
 
@@ -43,6 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ("roles", "groups", "user_permissions")
     actions = ["revoke_all_sessions", "send_password_reset"]
     readonly_fields = ("live_sessions", "identities")
+    inlines = [PasskeyInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "email_verified")}),

@@ -58,3 +58,11 @@ ALREADY_VERIFIED = "Email already verified!"
 EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address."
 PASSWORD_INCORRECT = "Password is incorrect!"
 SAME_EMAIL = "This is already your email address!"
+
+# --- Passkeys: /api/auth/passkeys/... (passkeys/) ---------------------------------------------------
+PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start again."
+PASSKEY_REGISTRATION_FAILED = "Passkey could not be verified!"
+PASSKEY_ALREADY_REGISTERED = "This passkey is already registered!"
+PASSKEY_DELETED = "Passkey deleted."
+# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge).
+PASSKEY_SIGNIN_FAILED = "Passkey sign-in failed!"

@@ -26,10 +26,12 @@ from .env import (
     env_bool,
     env_choice,
     env_cookie_name,
+    env_hostname,
     env_int,
     env_link,
     env_list,
     env_log_level,
+    env_origins,
     env_rate,
     jwt_keys_from_env,
     oidc_origins_from_env,
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "content",
     "mail",
     "recovery",
+    "passkeys",
 ]
 
 MIDDLEWARE = [
@@ -391,6 +394,16 @@ if EMAIL_VERIFICATION not in ("optional", "mandatory"):
     raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be optional or mandatory, not {EMAIL_VERIFICATION!r}.")
 if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT and EMAIL_VERIFY_TIMEOUT must be at least 1 (seconds).")
+
+# Passkeys (passkeys/, WebAuthn): the relying party. PASSKEY_RP_ID is the host name passkeys are
+# bound to (the site's domain or a parent of it); PASSKEY_ORIGINS the exact origins pages calling
+# the passkey endpoints are served from (each one's host must be PASSKEY_RP_ID or a subdomain:
+# check passkeys.E001). The defaults fit `./dev serve` on http://localhost:8080.
+PASSKEY_RP_ID = env_hostname("PASSKEY_RP_ID", "localhost")
+PASSKEY_RP_NAME = os.environ.get("PASSKEY_RP_NAME", "").strip() or SITE_NAME
+PASSKEY_ORIGINS = env_origins("PASSKEY_ORIGINS", ["http://localhost:8080"])
+# How long a ceremony's challenge (begin ... complete) stays usable, seconds.
+PASSKEY_CHALLENGE_TIMEOUT = env_int("PASSKEY_CHALLENGE_TIMEOUT", 300, minimum=10)
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
