@@ -456,3 +456,58 @@ def test_the_notices_are_delivered(registered, as_user, smtp, run_mailworker):
     assert subjects == ["authsite: a passkey was added to your account",
                         "authsite: a passkey was removed from your account"]
     assert '"laptop"' in smtp.messages[1].get_body(preferencelist=("plain",)).get_content()
+
+
+# --- Random input never answers 5xx ---------------------------------------------------------------
+
+def mutations(credential, rng, count):
+    """``count`` variants of ``credential``: bytes of its base64url fields flipped, cut or grown, keys dropped, types swapped."""
+    import copy
+
+    for _ in range(count):
+        variant = copy.deepcopy(credential)
+        response = variant["response"]
+        field = rng.choice(sorted(response))
+        if field == "transports":
+            response[field] = rng.choice([None, 5, ["usb", 7], "internal"])
+        else:
+            data = bytearray(unb64url(response[field]))
+            action = rng.randrange(4)
+            if action == 0 and data:
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+            elif action == 1:
+                data = data[: rng.randrange(len(data) + 1)]
+            elif action == 2:
+                data += bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+            else:
+                del response[field]
+                yield variant
+                continue
+            response[field] = b64url(bytes(data))
+        if rng.random() < 0.1:
+            variant[rng.choice(["id", "rawId", "type"])] = rng.choice([None, 1, "", "x" * 2000])
+        yield variant
+
+
+def test_mutated_registrations_and_assertions_never_answer_5xx(as_user, alice, authenticator, api, settings):
+    import random
+
+    settings.THROTTLE_ENABLED = False
+    rng = random.Random(14)
+    statuses = set()
+    client = as_user(alice)
+    for _ in range(150):
+        [variant] = mutations(authenticator.create(post(client, "register/begin").json()), rng, 1)
+        response = post(client, "register/complete", {"credential": variant})
+        statuses.add(response.status_code)
+        assert response.status_code in (200, 400), response.content
+    Passkey.objects.all().delete()
+    authenticator.credentials.clear()
+    assert post(client, "register/complete", {
+        "credential": authenticator.create(post(client, "register/begin").json())}).status_code == 200
+    for _ in range(150):
+        [variant] = mutations(authenticator.get(begin_signin(api)), rng, 1)
+        response = post(api, "signin/complete", {"credential": variant})
+        statuses.add(response.status_code)
+        assert response.status_code in (200, 400, 401), response.content
+    assert {200, 400, 401} <= statuses
