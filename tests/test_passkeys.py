@@ -511,3 +511,48 @@ def test_mutated_registrations_and_assertions_never_answer_5xx(as_user, alice, a
         statuses.add(response.status_code)
         assert response.status_code in (200, 400, 401), response.content
     assert {200, 400, 401} <= statuses
+
+
+# --- The ceremony restricted to one user (what a second-factor step calls) ------------------------
+
+def test_a_user_bound_assertion_names_that_users_passkeys(registered, alice, make_user, register, authenticator):
+    from passkeys import ceremonies
+
+    options = ceremonies.authentication_options(alice)
+    assert [c["id"] for c in options["allowCredentials"]] == [registered.credential_id]
+    assert PasskeyChallenge.objects.get().user == alice
+    assert ceremonies.verify_assertion(authenticator.get(options), user=alice) == registered
+    # Alice's passkey cannot answer a challenge bound to bob, nor an unbound one bound to her.
+    bob = make_user("bob")
+    with pytest.raises(ceremonies.PasskeyRefused) as refused:
+        ceremonies.verify_assertion(authenticator.get(ceremonies.authentication_options(bob)), user=bob)
+    assert refused.value.reason == "unknown_credential"
+    with pytest.raises(ceremonies.PasskeyRefused) as refused:
+        ceremonies.verify_assertion(authenticator.get(ceremonies.authentication_options(alice)), user=None)
+    assert refused.value.reason == "challenge"
+
+
+def test_a_user_bound_signin_challenge_cannot_register(registered, alice, as_user, authenticator):
+    from passkeys import ceremonies
+
+    options = ceremonies.authentication_options(alice)  # alice's own, but for another ceremony
+    client = as_user(alice)
+    register_options = post(client, "register/begin").json()
+    credential = authenticator.create(register_options, challenge=options["challenge"])
+    response = post(client, "register/complete", {"credential": credential})
+    assert response.status_code == 400 and response.json() == {"message": PASSKEY_CHALLENGE_INVALID}
+
+
+def test_signin_queries(registered, api, authenticator, django_assert_num_queries, settings):
+    """
+    Passkey sign-in's queries, pinned: the challenge (read, delete), the passkey with its user
+    (one join), the counter update; then what password sign-in does after authenticate
+    (last_login; the session: savepoint, insert, the user's oldest sessions beyond the cap,
+    release; the roles for the body).
+    """
+    settings.THROTTLE_ENABLED = False
+    options = begin_signin(api)
+    assertion = authenticator.get(options)
+    with django_assert_num_queries(10):
+        response = post(api, "signin/complete", {"credential": assertion})
+    assert response.status_code == 200
