@@ -37,6 +37,7 @@ COPY proxyauth proxyauth
 COPY oidc oidc
 COPY mail mail
 COPY recovery recovery
+COPY passkeys passkeys
 COPY nodeimport nodeimport
 COPY fixtures fixtures
 # Static assets (admin, Swagger UI, ReDoc) collected into /app/staticfiles at build time, served by
