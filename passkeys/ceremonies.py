@@ -21,8 +21,11 @@ Every refusal raises ``PasskeyRefused`` with a ``reason`` for the security log; 
 one message per ceremony outcome, so a failed sign-in never tells whether the credential exists.
 """
 
+import functools
 import secrets
 
+import cbor2
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -212,27 +215,36 @@ def verify_assertion(credential, user=None):
     if user is not None:
         passkeys = passkeys.filter(user=user)
     passkey = passkeys.filter(credential_key=credential_key(parsed.raw_id)).first()
-    if passkey is None:
-        raise PasskeyRefused("unknown_credential")
-    handle = parsed.response.user_handle
-    if handle is not None and bytes_to_base64url(handle) != passkey.user_handle:
-        raise PasskeyRefused("user_handle", f"passkey {passkey.pk}")
     try:
         verified = verify_authentication_response(
             credential=parsed,
             expected_challenge=challenge,
             expected_rp_id=settings.PASSKEY_RP_ID,
             expected_origin=list(settings.PASSKEY_ORIGINS),
-            credential_public_key=bytes(passkey.public_key),
+            # An unknown credential is checked against a stand-in key, so that it fails after
+            # the same work as a known one: the time taken does not tell whether it exists.
+            credential_public_key=bytes(passkey.public_key) if passkey else stand_in_public_key(),
             # The counter is compared below, after the signature: a stale count with a valid
             # signature is a clone, which the log must tell from a bad signature.
             credential_current_sign_count=0,
             require_user_verification=True,
         )
     except MALFORMED as exc:
-        raise PasskeyRefused("verification", exc) from None
+        raise PasskeyRefused("verification" if passkey else "unknown_credential", exc) from None
+    if passkey is None:  # a signature by the stand-in key nobody holds: cannot happen
+        raise PasskeyRefused("unknown_credential")
+    handle = parsed.response.user_handle
+    if handle is not None and bytes_to_base64url(handle) != passkey.user_handle:
+        raise PasskeyRefused("user_handle", f"passkey {passkey.pk}")
     record_use(passkey, verified.new_sign_count)
     return passkey
+
+
+@functools.cache
+def stand_in_public_key():
+    """A P-256 public key (COSE) whose private key is thrown away: checks unknown credentials."""
+    numbers = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
 
 
 def record_use(passkey, sign_count):
