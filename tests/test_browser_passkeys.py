@@ -34,11 +34,12 @@ AUTHENTICATOR = {
 }
 
 
-@pytest.fixture(scope="module")
-def site():
-    server = ProductionServer(env={"PASSKEY_RP_ID": "localhost", "PASSKEY_ORIGINS": ORIGIN,
-                                   "SITE_NAME": "authsite browser test"})
-    server.port, server.base = PORT, ORIGIN  # fixed: the origin is part of the RP configuration
+def serve(port, **env):
+    """server.py on http://localhost:``port``, the relying party's only origin, with alice and bob signed up."""
+    origin = f"http://localhost:{port}"
+    server = ProductionServer(env={"PASSKEY_RP_ID": "localhost", "PASSKEY_ORIGINS": origin,
+                                   "SITE_NAME": "authsite browser test", **env})
+    server.port, server.base = port, origin  # fixed: the origin is part of the RP configuration
     with server:
         for name in ("alice", "bob"):
             status, _, body = server.request(
@@ -48,6 +49,11 @@ def site():
             )
             assert status == 200, body
         yield server
+
+
+@pytest.fixture(scope="module")
+def site():
+    yield from serve(PORT)
 
 
 @pytest.fixture
@@ -88,7 +94,7 @@ def status_is(page, text):
 def test_passkeys_through_authsites_page(site, browser, capsys):
     page, cdp, authenticator = with_authenticator(browser)
     shots = []
-    page.goto(ORIGIN + "/account/passkeys/")
+    page.goto(site.base + "/account/passkeys/")
     assert page.get_by_role("heading", level=1).inner_text() == "Passkeys"
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
@@ -184,3 +190,25 @@ def test_passkeys_through_the_api_and_a_clone_refused(site, browser):
     restored = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})["authenticatorId"]
     cdp.send("WebAuthn.addCredential", {"authenticatorId": restored, "credential": genuine})
     assert page.evaluate(API_SIGNIN)["status"] == 200
+
+
+def test_the_page_in_cookie_mode(browser):
+    """With AUTH_COOKIES=on the page gets no tokens, only the HttpOnly cookies, and works the same."""
+    port = PORT + 2  # 19383: its own origin, while the module's server holds 19381
+    origin = f"http://localhost:{port}"
+    for server in serve(port, AUTH_COOKIES="on", CORS_ALLOWED_ORIGINS=origin):
+        page, cdp, authenticator = with_authenticator(browser)
+        page.goto(origin + "/account/passkeys/")
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in with password").click()
+        status_is(page, "Signed in with your password.")
+        page.get_by_role("button", name="Add a passkey").click()
+        status_is(page, "Passkey \u201cPasskey\u201d added.")
+        page.get_by_role("button", name="Sign out").click()
+        status_is(page, "Signed out.")
+        page.get_by_role("button", name="Sign in with a passkey").click()
+        status_is(page, "Signed in with a passkey.")
+        assert page.evaluate("accessToken") is None and page.evaluate("document.cookie") == ""
+        names = {cookie["name"] for cookie in page.context.cookies() if cookie["httpOnly"]}
+        assert {"authsite-access", "authsite-refresh"} <= names

@@ -556,3 +556,11 @@ def test_signin_queries(registered, api, authenticator, django_assert_num_querie
     with django_assert_num_queries(10):
         response = post(api, "signin/complete", {"credential": assertion})
     assert response.status_code == 200
+
+
+def test_the_page_is_served_uncached(client):
+    response = client.get("/account/passkeys/")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "navigator.credentials.create" in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+    assert client.post("/account/passkeys/").status_code == 405
