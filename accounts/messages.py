@@ -74,3 +74,11 @@ PASSWORD_OR_CODE_REQUIRED = "Password or code is required!"
 PASSWORD_OR_CODE_INCORRECT = "Password or code is incorrect!"
 RECOVERY_CODES_REGENERATED = "New recovery codes: the old ones no longer work."
 SETUP_TOKEN_ONLY_FOR_SETUP = "Set up the second factor first: this token is only for setting it up."
+
+# --- Passkeys: /api/auth/passkeys/... (passkeys/) ---------------------------------------------------
+PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start again."
+PASSKEY_REGISTRATION_FAILED = "Passkey could not be verified!"
+PASSKEY_ALREADY_REGISTERED = "This passkey is already registered!"
+PASSKEY_DELETED = "Passkey deleted."
+# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge).
+PASSKEY_SIGNIN_FAILED = "Passkey sign-in failed!"
