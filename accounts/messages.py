@@ -83,3 +83,11 @@ OIDC_INVALID_CODE = "Invalid or expired code!"
 OIDC_INVALID_LINK_REQUEST = "Invalid or expired link request!"
 IDENTITY_UNLINKED = "Identity unlinked."
 LAST_WAY_IN = "This identity is the account's last way to sign in!"
+
+# --- Passkeys: /api/auth/passkeys/... (passkeys/) ---------------------------------------------------
+PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start again."
+PASSKEY_REGISTRATION_FAILED = "Passkey could not be verified!"
+PASSKEY_ALREADY_REGISTERED = "This passkey is already registered!"
+PASSKEY_DELETED = "Passkey deleted."
+# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge).
+PASSKEY_SIGNIN_FAILED = "Passkey sign-in failed!"

@@ -259,3 +259,25 @@ def oidc_origins_from_env(default: list[str]) -> list[str]:
         if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
             raise ImproperlyConfigured(f"OIDC_REDIRECT_ORIGINS: {origin!r} is not an origin (scheme://host[:port]).")
     return origins
+
+
+def env_hostname(name: str, default: str) -> str:
+    """A host name (letters, digits, hyphens and dots; no scheme, port or path), lower-cased."""
+    value = (os.environ.get(name, "").strip() or default).lower()
+    label = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+    if len(value) > 253 or not re.fullmatch(rf"{label}(\.{label})*", value):
+        raise ImproperlyConfigured(f"{name} must be a host name such as example.com (no scheme, port), not {value!r}.")
+    return value
+
+
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """Comma-separated origins, each exactly ``http(s)://host[:port]`` (no path, no trailing slash)."""
+    origins = env_list(name, default)
+    if not origins:
+        raise ImproperlyConfigured(f"{name} must list at least one origin.")
+    for origin in origins:
+        if not re.fullmatch(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not an origin (http(s)://host[:port], lower case, no path)."
+            )
+    return origins

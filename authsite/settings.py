@@ -26,10 +26,12 @@ from .env import (
     env_bool,
     env_choice,
     env_cookie_name,
+    env_hostname,
     env_int,
     env_link,
     env_list,
     env_log_level,
+    env_origins,
     env_rate,
     fernet_keys_from_env,
     jwt_keys_from_env,
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "mail",
     "recovery",
     "mfa",
+
+    "passkeys",
 ]
 
 MIDDLEWARE = [
@@ -400,6 +404,16 @@ if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
 MFA_ENCRYPTION_KEYS, MFA_ENCRYPTION_KEYS_SET = fernet_keys_from_env("MFA_ENCRYPTION_KEYS", SECRET_KEY)
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [])
 MFA_ISSUER = os.environ.get("MFA_ISSUER", "").strip() or SITE_NAME
+
+# Passkeys (passkeys/, WebAuthn): the relying party. PASSKEY_RP_ID is the host name passkeys are
+# bound to (the site's domain or a parent of it); PASSKEY_ORIGINS the exact origins pages calling
+# the passkey endpoints are served from (each one's host must be PASSKEY_RP_ID or a subdomain:
+# check passkeys.E001). The defaults fit `./dev serve` on http://localhost:8080.
+PASSKEY_RP_ID = env_hostname("PASSKEY_RP_ID", "localhost")
+PASSKEY_RP_NAME = os.environ.get("PASSKEY_RP_NAME", "").strip() or SITE_NAME
+PASSKEY_ORIGINS = env_origins("PASSKEY_ORIGINS", ["http://localhost:8080"])
+# How long a ceremony's challenge (begin ... complete) stays usable, seconds.
+PASSKEY_CHALLENGE_TIMEOUT = env_int("PASSKEY_CHALLENGE_TIMEOUT", 300, minimum=10)
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

@@ -222,6 +222,48 @@ for method, path in [("post", CONFIRM), ("delete", TOTP), ("post", CODES), ("pos
     ]
 CONTRACT.append(("post", SIGNIN_MFA, 503, UNAVAILABLE_MESSAGE))
 
+# Passkeys (passkeys/): every status and message.
+PASSKEYS, PASSKEY = "/api/auth/passkeys", "/api/auth/passkeys/{passkey_id}"
+REGISTER_BEGIN, REGISTER_COMPLETE = PASSKEYS + "/register/begin", PASSKEYS + "/register/complete"
+SIGNIN_BEGIN, SIGNIN_COMPLETE = PASSKEYS + "/signin/begin", PASSKEYS + "/signin/complete"
+CONTRACT += [
+    ("post", REGISTER_BEGIN, 200, None),
+    ("post", REGISTER_COMPLETE, 200, None),
+    ("post", REGISTER_COMPLETE, 400, "This field is required."),
+    ("post", REGISTER_COMPLETE, 400, "Passkey challenge is invalid or expired! Start again."),
+    ("post", REGISTER_COMPLETE, 400, "Passkey could not be verified!"),
+    ("post", REGISTER_COMPLETE, 400, "This passkey is already registered!"),
+    ("get", PASSKEYS, 200, None),
+    ("patch", PASSKEY, 200, None),
+    ("patch", PASSKEY, 400, "This field is required."),
+    ("delete", PASSKEY, 200, "Passkey deleted."),
+    ("post", SIGNIN_BEGIN, 200, None),
+    ("post", SIGNIN_COMPLETE, 200, None),
+    ("post", SIGNIN_COMPLETE, 400, "This field is required."),
+    ("post", SIGNIN_COMPLETE, 401, "Passkey sign-in failed!"),
+    ("post", SIGNIN_COMPLETE, 403, "Email not verified!"),
+]
+for method, path in [("post", REGISTER_BEGIN), ("post", REGISTER_COMPLETE), ("get", PASSKEYS), ("patch", PASSKEY),
+                     ("delete", PASSKEY)]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+    ]
+for method, path in [("patch", PASSKEY), ("delete", PASSKEY)]:
+    CONTRACT.append((method, path, 404, "Not found."))
+for method, path in [("post", REGISTER_COMPLETE), ("patch", PASSKEY), ("post", SIGNIN_COMPLETE)]:
+    CONTRACT += [
+        (method, path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        (method, path, 413, "Request body too large (limit 65536 bytes)."),
+        (method, path, 415, 'Unsupported media type "text/xml" in request.'),
+    ]
+for path in [SIGNIN_BEGIN, SIGNIN_COMPLETE]:
+    CONTRACT.append(("post", path, 429, "Request was throttled. Expected available in 60 seconds."))
+for method, path in [("post", REGISTER_BEGIN), ("post", REGISTER_COMPLETE), ("get", PASSKEYS), ("patch", PASSKEY),
+                     ("delete", PASSKEY), ("post", SIGNIN_BEGIN), ("post", SIGNIN_COMPLETE)]:
+    CONTRACT.append((method, path, 503, UNAVAILABLE_MESSAGE))
+
 TOKEN_PATHS = [
     "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
 ]
