@@ -47,13 +47,20 @@ def has_passkey(user):
     return Passkey.objects.filter(user=user).exists()
 
 
+def passkey_is_required(user):
+    """
+    For an account without TOTP (the caller checked): True when it holds a role of
+    ``MFA_REQUIRED_ROLES`` and has a passkey, which is then its only second step. Anything that
+    signs such a user in with a password alone would bypass it (``mfa.pages`` refuses them).
+    """
+    return bool(settings.MFA_REQUIRED_ROLES) and must_set_up(user) and has_passkey(user)
+
+
 def second_step_methods(user):
     """The methods of ``user``'s second step, or [] when the password alone signs them in."""
     if services.has_second_factor(user):
         return [*TOTP_METHODS, PASSKEY_METHOD] if has_passkey(user) else list(TOTP_METHODS)
-    if settings.MFA_REQUIRED_ROLES and must_set_up(user) and has_passkey(user):
-        return [PASSKEY_METHOD]
-    return []
+    return [PASSKEY_METHOD] if passkey_is_required(user) else []
 
 
 def challenge(request, user):

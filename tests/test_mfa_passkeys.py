@@ -428,3 +428,23 @@ def test_second_step_queries(api, alice, alice_with_both, authenticator, setting
     with django_assert_num_queries(13):
         response = post(api, MFA, {"mfaToken": token, "credential": credential})
     assert response.status_code == 200
+
+
+def test_the_two_factor_page_refuses_an_account_whose_second_factor_is_a_passkey(client, api, admin_user, required,
+                                                                                    with_passkey, alice):
+    """
+    /account/two-factor/ has no passkey step: signing such an account in with the password alone
+    would let whoever has the password add an authenticator and get around the passkey.
+    """
+    from html import escape
+
+    from mfa.pages import PASSKEY_REQUIRED
+
+    with_passkey(admin_user)
+    response = client.post("/account/two-factor/", {"action": "signin", "username": "admin", "password": PASSWORD})
+    assert response.status_code == 400 and escape(PASSKEY_REQUIRED) in response.content.decode()
+    assert client.post("/account/two-factor/", {"action": "setup"}).status_code == 400  # not signed in
+    # Without the required role a passkey changes nothing there either.
+    with_passkey(alice)
+    response = client.post("/account/two-factor/", {"action": "signin", "username": "alice", "password": PASSWORD})
+    assert response.status_code == 200 and "Set up" in response.content.decode()
