@@ -28,7 +28,7 @@ from mfa import pending
 from mfa.models import PendingSignin
 from passkeys.models import Passkey, PasskeyChallenge
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, concurrently
 from .webauthn_authenticator import SoftAuthenticator
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +291,27 @@ def test_an_assertion_works_once(api, alice, alice_with_both, authenticator, cap
     assertion = authenticator.get(second_step_options(api, first))
     assert post(api, MFA, {"mfaToken": first, "credential": assertion}).status_code == 200
     refused(api, second, assertion, "challenge", caplog)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_passkey_steps_redeem_the_token_once(admin_user, required, settings):
+    """Four valid assertions (an authenticator without a counter, so none is stale) race for one token."""
+    from rest_framework.test import APIClient
+
+    from passkeys import ceremonies
+
+    settings.THROTTLE_ENABLED = False
+    device = SoftAuthenticator(counting=False)
+    credential = device.create(ceremonies.registration_options(admin_user))
+    ceremonies.save_passkey(admin_user, ceremonies.verify_registration(admin_user, credential), "key")
+    api = APIClient()
+    token = mfa_token(api, admin_user.username)
+    assertions = [device.get(second_step_options(api, token)) for _ in range(4)]
+    responses = concurrently(4, lambda i: post(APIClient(), MFA, {"mfaToken": token, "credential": assertions[i]}))
+    assert sorted(response.status_code for response in responses) == [200, 401, 401, 401]
+    assert {response.json()["message"] for response in responses if response.status_code == 401} == {
+        MFA_TOKEN_INVALID
+    }
 
 
 def test_malformed_credentials_are_refused(api, alice, alice_with_both, caplog):
