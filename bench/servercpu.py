@@ -6,7 +6,7 @@ work shares the cores, unlike req/s, so this compares changes on a busy machine.
     .venv/bin/python bench/servercpu.py --database-url mysql://root@127.0.0.1:3306/authsite_bench
     .venv/bin/python bench/servercpu.py --only all,user --seconds 8 --workers 1
 
-Per scenario: req/s, and µs of CPU per request spent by the server (master and workers), by
+Per scenario: req/s, p99 latency, and µs of CPU per request spent by the server (master and workers), by
 mariadbd/postgres (when the database is local; 0 for SQLite) and by wrk.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import PRODUCTION, SERVERS, Server
+from bench.servers import to_ms
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -73,11 +74,12 @@ def main():
             "mod": ["-H", f"x-access-token: {mod['accessToken']}", "/api/test/mod"],
             "signin": ["-s", str(lua), "--timeout", "10s", "/api/auth/signin"],
         }
-        print(f"{'scenario':8} {'req/s':>8} {'server µs/req':>13} {'db µs/req':>9} {'wrk µs/req':>10} {'non-2xx':>7}")
+        print(f"{'scenario':8} {'req/s':>8} {'p99 ms':>8} {'server µs/req':>13} {'db µs/req':>9} {'wrk µs/req':>10} "
+              f"{'non-2xx':>7}")
         for name in args.only.split(","):
             *opts, path = scenarios[name]
             url = server.base + path
-            base = ["wrk", "-t2", f"-c{args.connections}", *opts]
+            base = ["wrk", "-t2", f"-c{args.connections}", "--latency", *opts]
             subprocess.run([*base, "-d2s", url], capture_output=True, check=True)  # warm-up
             pids, db = group(server.process.pid), named("mariadbd", "mysqld", "postgres")
             wrk = subprocess.Popen([*base, f"-d{args.seconds}s", url], stdout=subprocess.PIPE, text=True)
@@ -87,9 +89,10 @@ def main():
             requests = int(re.search(r"(\d+) requests in", out).group(1))
             rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            p99 = to_ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1))
             wrk_cpu = (after_wrk.children_user + after_wrk.children_system
                        - before_wrk.children_user - before_wrk.children_system)
-            print(f"{name:8} {rps:8.0f} {(after_server - before_server) / requests * 1e6:13.0f} "
+            print(f"{name:8} {rps:8.0f} {p99:8.1f} {(after_server - before_server) / requests * 1e6:13.0f} "
                   f"{(after_db - before_db) / requests * 1e6:9.0f} {wrk_cpu / requests * 1e6:10.0f} "
                   f"{non2xx.group(1) if non2xx else 0:>7}",
                   flush=True)
