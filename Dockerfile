@@ -37,6 +37,8 @@ COPY proxyauth proxyauth
 COPY oidc oidc
 COPY mail mail
 COPY recovery recovery
+COPY mfa mfa
+COPY passkeys passkeys
 COPY nodeimport nodeimport
 COPY fixtures fixtures
 # Static assets (admin, Swagger UI, ReDoc) collected into /app/staticfiles at build time, served by

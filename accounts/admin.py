@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from passkeys.admin import passkeys_table
 from proxyauth.admin import identities_table
 from recovery import services as recovery
 
@@ -42,7 +43,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email")
     filter_horizontal = ("roles", "groups", "user_permissions")
     actions = ["revoke_all_sessions", "send_password_reset"]
-    readonly_fields = ("live_sessions", "identities")
+    readonly_fields = ("live_sessions", "identities", "passkeys")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "email_verified")}),
@@ -54,6 +55,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
         ("Sign-in sessions", {"fields": ("live_sessions",)}),
         ("External identities (proxy, OpenID Connect)", {"fields": ("identities",)}),
+        ("Passkeys", {"fields": ("passkeys",)}),
     )
     add_fieldsets = (
         (
@@ -81,6 +83,10 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="identities")
     def identities(self, user):
         return identities_table(user)
+
+    @admin.display(description="passkeys")
+    def passkeys(self, user):
+        return passkeys_table(user)
 
     @admin.display(description="live sessions")
     def live_sessions(self, user):

@@ -58,3 +58,27 @@ ALREADY_VERIFIED = "Email already verified!"
 EMAIL_CHANGE_SENT = "A confirmation link has been sent to the new email address."
 PASSWORD_INCORRECT = "Password is incorrect!"
 SAME_EMAIL = "This is already your email address!"
+
+# --- Second factor: /api/auth/signin (password step), signin/mfa, mfa/* -----------------------------
+SECOND_FACTOR_REQUIRED = "Second factor required!"
+SECOND_FACTOR_SETUP_REQUIRED = "Second factor setup required!"
+MFA_TOKEN_INVALID = "Invalid or expired mfaToken!"
+MFA_CODE_INVALID = "Invalid code!"
+SETUP_TOKEN_INVALID = "Invalid or expired setup token!"
+TOTP_ENABLED = "Second factor enabled!"
+TOTP_DISABLED = "Second factor disabled!"
+TOTP_ALREADY_ENABLED = "Second factor already enabled!"
+TOTP_NOT_SET_UP = "Set up the second factor first!"
+TOTP_NOT_ENABLED = "No second factor enabled!"
+PASSWORD_OR_CODE_REQUIRED = "Password or code is required!"
+PASSWORD_OR_CODE_INCORRECT = "Password or code is incorrect!"
+RECOVERY_CODES_REGENERATED = "New recovery codes: the old ones no longer work."
+SETUP_TOKEN_ONLY_FOR_SETUP = "Set up the second factor first: this token is only for setting it up."
+
+# --- Passkeys: /api/auth/passkeys/... (passkeys/) ---------------------------------------------------
+PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start again."
+PASSKEY_REGISTRATION_FAILED = "Passkey could not be verified!"
+PASSKEY_ALREADY_REGISTERED = "This passkey is already registered!"
+PASSKEY_DELETED = "Passkey deleted."
+# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge).
+PASSKEY_SIGNIN_FAILED = "Passkey sign-in failed!"

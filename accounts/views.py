@@ -16,14 +16,16 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions
 from rest_framework.fields import BooleanField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authsite.reporting import takes_secrets
-from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, ErrorSerializer, api_errors
+from mfa import signin as second_factor
+from mfa.serializers import SecondFactorRequiredSerializer, SetupRequiredSerializer
 from recovery import services as recovery
 
 from . import cookies
@@ -40,6 +42,8 @@ from .messages import (
     REFRESH_TOKEN_UNKNOWN,
     REQUIRE_ADMIN_ROLE,
     ROLE_DOES_NOT_EXIST,
+    SECOND_FACTOR_REQUIRED,
+    SECOND_FACTOR_SETUP_REQUIRED,
     SESSION_REVOKED,
     SIGNED_OUT,
     SIGNED_UP,
@@ -112,11 +116,18 @@ class SignupView(PublicAPIView):
         200: SigninResponseSerializer,
         **api_errors(
             (401, {"accessToken": None, "message": INVALID_CREDENTIALS}),
-            serializer=SigninFailedSerializer,
+            (401, {"message": SECOND_FACTOR_REQUIRED, "mfaToken": "...", "methods": second_factor.METHODS}),
+            serializer=PolymorphicProxySerializer(
+                "SigninRefused", [SigninFailedSerializer, SecondFactorRequiredSerializer], None
+            ),
+        ),
+        **api_errors(
+            (403, EMAIL_NOT_VERIFIED),
+            (403, {"message": SECOND_FACTOR_SETUP_REQUIRED, "setupToken": "..."}),
+            serializer=PolymorphicProxySerializer("SigninForbidden", [ErrorSerializer, SetupRequiredSerializer], None),
         ),
         **api_errors(
             invalid_field("username", "Username is required."),
-            (403, EMAIL_NOT_VERIFIED),
             *BODY_ERRORS,
             *THROTTLED,
             *DATABASE_ERRORS,
@@ -147,6 +158,9 @@ class SigninView(PublicAPIView):
         if settings.EMAIL_VERIFICATION == "mandatory" and not user.email_verified:
             recovery.remind_unverified(request, user)
             raise EmailNotVerified()
+        stopped = second_factor.challenge(request, user)  # 401 mfaToken / 403 setupToken, or None
+        if stopped is not None:
+            return stopped
         session, refresh_token = open_session(request, user)
         return signin_response(user, session, refresh_token)
 

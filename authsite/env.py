@@ -121,6 +121,38 @@ def env_cookie_name(name: str, default: str) -> str:
     return value
 
 
+def fernet_keys_from_env(name: str, fallback_secret: str) -> tuple[list[str], bool]:
+    """
+    ``(keys, from_environment)``: the comma-separated Fernet keys in ``name`` (the first encrypts,
+    all decrypt: rotation), each refused at start, by position, unless it is a urlsafe-base64
+    32-byte key (``Fernet.generate_key()``), then a key derived from ``fallback_secret``
+    (DJANGO_SECRET_KEY), decrypt-only. Unset: the derived key alone, and ``from_environment``
+    False (``check --deploy`` warns, mfa.W001).
+    """
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    value = os.environ.get(name, "").strip()
+    digest = hashlib.sha256(b"authsite mfa secrets\x00" + fallback_secret.encode()).digest()
+    derived = base64.urlsafe_b64encode(digest).decode()
+    if not value:
+        return [derived], False
+    fernet_keys = [item.strip() for item in value.split(",")]
+    for position, key in enumerate(fernet_keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 bytes, urlsafe base64: "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+            ) from None
+    # The derived key last: it still decrypts the secrets stored before the variable was set,
+    # until `manage.py mfa reencrypt` has moved them to the first key.
+    return [*fernet_keys, derived], True
+
+
 def env_link(name: str, default: str, placeholders: list[str]) -> str:
     """A link template for mail (never built from the request's Host): absolute http(s), placeholders in."""
     value = os.environ.get(name, "").strip() or default
@@ -226,4 +258,26 @@ def oidc_origins_from_env(default: list[str]) -> list[str]:
     for origin in origins:
         if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
             raise ImproperlyConfigured(f"OIDC_REDIRECT_ORIGINS: {origin!r} is not an origin (scheme://host[:port]).")
+    return origins
+
+
+def env_hostname(name: str, default: str) -> str:
+    """A host name (letters, digits, hyphens and dots; no scheme, port or path), lower-cased."""
+    value = (os.environ.get(name, "").strip() or default).lower()
+    label = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+    if len(value) > 253 or not re.fullmatch(rf"{label}(\.{label})*", value):
+        raise ImproperlyConfigured(f"{name} must be a host name such as example.com (no scheme, port), not {value!r}.")
+    return value
+
+
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """Comma-separated origins, each exactly ``http(s)://host[:port]`` (no path, no trailing slash)."""
+    origins = env_list(name, default)
+    if not origins:
+        raise ImproperlyConfigured(f"{name} must list at least one origin.")
+    for origin in origins:
+        if not re.fullmatch(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not an origin (http(s)://host[:port], lower case, no path)."
+            )
     return origins

@@ -26,11 +26,14 @@ from .env import (
     env_bool,
     env_choice,
     env_cookie_name,
+    env_hostname,
     env_int,
     env_link,
     env_list,
     env_log_level,
+    env_origins,
     env_rate,
+    fernet_keys_from_env,
     jwt_keys_from_env,
     oidc_origins_from_env,
     oidc_providers_from_env,
@@ -74,6 +77,9 @@ INSTALLED_APPS = [
     "content",
     "mail",
     "recovery",
+    "mfa",
+
+    "passkeys",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +213,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minim
 
 # CORS: the tutorial's clients run on http://localhost:8081.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:8081"])
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-access-token", "x-mfa-setup-token")
 
 # Cookie mode (accounts.cookies, README "Cookie mode"): `off` (tokens in the body, header clients),
 # `on` (tokens only in HttpOnly cookies: the Node cookie variant's contract) or `both`.
@@ -395,6 +401,24 @@ if EMAIL_VERIFICATION not in ("optional", "mandatory"):
     raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be optional or mandatory, not {EMAIL_VERIFICATION!r}.")
 if min(PASSWORD_RESET_TIMEOUT, EMAIL_VERIFY_TIMEOUT) < 1:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT and EMAIL_VERIFY_TIMEOUT must be at least 1 (seconds).")
+
+# Second factor (mfa/): TOTP secrets are encrypted with MFA_ENCRYPTION_KEYS (comma-separated Fernet
+# keys; the first encrypts, every one decrypts: rotate by putting a new key first, then running
+# `manage.py mfa reencrypt`, then dropping the old one). Unset: a key derived from SECRET_KEY
+# (check --deploy warns). MFA_REQUIRED_ROLES: roles whose holders must have a second factor.
+MFA_ENCRYPTION_KEYS, MFA_ENCRYPTION_KEYS_SET = fernet_keys_from_env("MFA_ENCRYPTION_KEYS", SECRET_KEY)
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [])
+MFA_ISSUER = os.environ.get("MFA_ISSUER", "").strip() or SITE_NAME
+
+# Passkeys (passkeys/, WebAuthn): the relying party. PASSKEY_RP_ID is the host name passkeys are
+# bound to (the site's domain or a parent of it); PASSKEY_ORIGINS the exact origins pages calling
+# the passkey endpoints are served from (each one's host must be PASSKEY_RP_ID or a subdomain:
+# check passkeys.E001). The defaults fit `./dev serve` on http://localhost:8080.
+PASSKEY_RP_ID = env_hostname("PASSKEY_RP_ID", "localhost")
+PASSKEY_RP_NAME = os.environ.get("PASSKEY_RP_NAME", "").strip() or SITE_NAME
+PASSKEY_ORIGINS = env_origins("PASSKEY_ORIGINS", ["http://localhost:8080"])
+# How long a ceremony's challenge (begin ... complete) stays usable, seconds.
+PASSKEY_CHALLENGE_TIMEOUT = env_int("PASSKEY_CHALLENGE_TIMEOUT", 300, minimum=10)
 
 # HTTPS: for production behind a TLS-terminating proxy (README, "Production").
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

@@ -13,8 +13,12 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/auth/", include("recovery.urls")),
     path("api/auth/", include("oidc.urls")),
+    path("api/auth/", include("mfa.urls")),
+    path("api/auth/", include("passkeys.urls")),
     # authsite's own pages for the mailed links (the tutorial's clients have none).
     path("account/", include("recovery.page_urls")),
+    path("account/", include("mfa.page_urls")),
+    path("account/", include("passkeys.page_urls")),
     path("api/test/", include("content.urls")),
     # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
     re_path(

@@ -373,3 +373,75 @@ def cookie_mode(settings):
         settings.AUTH_COOKIE_SECURE = True
 
     return switch
+
+
+# --- Second factor (mfa/) --------------------------------------------------------------------------
+
+# A fixed instant for the TOTP clock, in the middle of a 30-second step.
+TOTP_T0 = 1_800_000_015
+
+
+@pytest.fixture
+def totp_clock():
+    """
+    The TOTP clock (``mfa.clock``), fixed at ``TOTP_T0``; ``totp_clock.set(seconds)`` moves it.
+    Codes come from pyotp for the same instant (``totp_clock.code(secret)``). Nothing else is mocked.
+    """
+    import pyotp
+
+    from mfa import clock
+
+    class Clock:
+        def __init__(self):
+            self.set(TOTP_T0)
+
+        def set(self, seconds):
+            self.now = seconds
+            clock.set_time(seconds)
+
+        def code(self, secret, offset=0):
+            return pyotp.TOTP(secret).at(self.now + offset)
+
+    yield Clock()
+    clock.set_time(None)
+
+
+@pytest.fixture
+def enable_totp(api, token_for, totp_clock):
+    """``enable_totp(user)``: turn TOTP on through the API; returns ``(secret, recovery codes)``."""
+
+    def enable(user):
+        token = token_for(user)
+        setup = api.post("/api/auth/mfa/totp/setup", HTTP_X_ACCESS_TOKEN=token)
+        assert setup.status_code == 200, setup.content
+        secret = setup.json()["secret"]
+        confirm = api.post(
+            "/api/auth/mfa/totp/confirm", {"code": totp_clock.code(secret)}, format="json", HTTP_X_ACCESS_TOKEN=token
+        )
+        assert confirm.status_code == 200, confirm.content
+        totp_clock.set(totp_clock.now + 30)  # the confirming code is used up: the next step
+        return secret, confirm.json()["recoveryCodes"]
+
+    return enable
+
+
+@pytest.fixture
+def mailoutbox_rows(db):
+    """``mailoutbox_rows("kind")``: the outbox rows of that kind, oldest first."""
+    from mail.models import OutboxMessage
+
+    def rows(kind):
+        return list(OutboxMessage.objects.filter(kind=kind).order_by("pk"))
+
+    return rows
+
+
+@pytest.fixture
+def account_rate(settings):
+    """``account_rate("2/hour")``: the per-account sign-in limit for this test (restored after)."""
+
+    def set_rate(rate):
+        rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "signin_user": rate}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+    return set_rate

@@ -16,6 +16,7 @@ PRODUCTION_KEYS = {
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     "SITE_URL": "https://api.example.com",
+    "MFA_ENCRYPTION_KEYS": "HbtSiQJJ3fC4GBl2E5ajFzT52dkUlwTjuWtNGpZo1xw=",
 }
 
 

@@ -176,6 +176,94 @@ for method, path in [("get", OIDC_LOGIN), ("get", OIDC_CALLBACK), ("post", "/api
                      ("delete", "/api/auth/identities/{identity_id}")]:
     CONTRACT.append((method, path, 503, UNAVAILABLE_MESSAGE))
 
+# Second factor (mfa/): every status and message.
+SETUP, CONFIRM, TOTP = "/api/auth/mfa/totp/setup", "/api/auth/mfa/totp/confirm", "/api/auth/mfa/totp"
+CODES, SIGNIN_MFA = "/api/auth/mfa/recovery-codes", "/api/auth/signin/mfa"
+CONTRACT += [
+    ("post", "/api/auth/signin", 401, "Second factor required!"),
+    ("post", "/api/auth/signin", 403, "Second factor setup required!"),
+    ("post", SETUP, 200, None),
+    ("post", SETUP, 400, "Second factor already enabled!"),
+    ("post", CONFIRM, 200, None),
+    ("post", CONFIRM, 400, "Invalid code!"),
+    ("post", CONFIRM, 400, "Set up the second factor first!"),
+    ("post", CONFIRM, 400, "Second factor already enabled!"),
+    ("post", CONFIRM, 400, "This field is required."),
+    ("delete", TOTP, 200, "Second factor disabled!"),
+    ("post", CODES, 200, None),
+    ("post", SIGNIN_MFA, 200, None),
+    ("post", SIGNIN_MFA, 400, "This field is required."),
+    ("post", SIGNIN_MFA, 401, "Invalid or expired mfaToken!"),
+    ("post", SIGNIN_MFA, 401, "Invalid code!"),
+    ("post", SIGNIN_MFA, 403, "Origin not allowed!"),
+    ("post", SIGNIN_MFA, 429, "Request was throttled. Expected available in 60 seconds."),
+]
+for method, path in [("delete", TOTP), ("post", CODES)]:
+    CONTRACT += [
+        (method, path, 400, "Password or code is required!"),
+        (method, path, 400, "Password or code is incorrect!"),
+        (method, path, 400, "No second factor enabled!"),
+        (method, path, 429, "Request was throttled. Expected available in 60 seconds."),
+    ]
+for method, path in [("post", SETUP), ("post", CONFIRM), ("delete", TOTP), ("post", CODES)]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+        (method, path, 503, UNAVAILABLE_MESSAGE),
+    ]
+for path in [SETUP, CONFIRM]:
+    CONTRACT.append(("post", path, 401, "Invalid or expired setup token!"))
+for method, path in [("post", CONFIRM), ("delete", TOTP), ("post", CODES), ("post", SIGNIN_MFA)]:
+    CONTRACT += [
+        (method, path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        (method, path, 413, "Request body too large (limit 65536 bytes)."),
+        (method, path, 415, 'Unsupported media type "text/xml" in request.'),
+    ]
+CONTRACT.append(("post", SIGNIN_MFA, 503, UNAVAILABLE_MESSAGE))
+
+# Passkeys (passkeys/): every status and message.
+PASSKEYS, PASSKEY = "/api/auth/passkeys", "/api/auth/passkeys/{passkey_id}"
+REGISTER_BEGIN, REGISTER_COMPLETE = PASSKEYS + "/register/begin", PASSKEYS + "/register/complete"
+SIGNIN_BEGIN, SIGNIN_COMPLETE = PASSKEYS + "/signin/begin", PASSKEYS + "/signin/complete"
+CONTRACT += [
+    ("post", REGISTER_BEGIN, 200, None),
+    ("post", REGISTER_COMPLETE, 200, None),
+    ("post", REGISTER_COMPLETE, 400, "This field is required."),
+    ("post", REGISTER_COMPLETE, 400, "Passkey challenge is invalid or expired! Start again."),
+    ("post", REGISTER_COMPLETE, 400, "Passkey could not be verified!"),
+    ("post", REGISTER_COMPLETE, 400, "This passkey is already registered!"),
+    ("get", PASSKEYS, 200, None),
+    ("patch", PASSKEY, 200, None),
+    ("patch", PASSKEY, 400, "This field is required."),
+    ("delete", PASSKEY, 200, "Passkey deleted."),
+    ("post", SIGNIN_BEGIN, 200, None),
+    ("post", SIGNIN_COMPLETE, 200, None),
+    ("post", SIGNIN_COMPLETE, 400, "This field is required."),
+    ("post", SIGNIN_COMPLETE, 401, "Passkey sign-in failed!"),
+    ("post", SIGNIN_COMPLETE, 403, "Email not verified!"),
+]
+for method, path in [("post", REGISTER_BEGIN), ("post", REGISTER_COMPLETE), ("get", PASSKEYS), ("patch", PASSKEY),
+                     ("delete", PASSKEY)]:
+    CONTRACT += [
+        (method, path, 403, "No token provided!"),
+        (method, path, 401, "Unauthorized!"),
+        (method, path, 401, "Unauthorized! Access Token was expired!"),
+    ]
+for method, path in [("patch", PASSKEY), ("delete", PASSKEY)]:
+    CONTRACT.append((method, path, 404, "Not found."))
+for method, path in [("post", REGISTER_COMPLETE), ("patch", PASSKEY), ("post", SIGNIN_COMPLETE)]:
+    CONTRACT += [
+        (method, path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
+        (method, path, 413, "Request body too large (limit 65536 bytes)."),
+        (method, path, 415, 'Unsupported media type "text/xml" in request.'),
+    ]
+for path in [SIGNIN_BEGIN, SIGNIN_COMPLETE]:
+    CONTRACT.append(("post", path, 429, "Request was throttled. Expected available in 60 seconds."))
+for method, path in [("post", REGISTER_BEGIN), ("post", REGISTER_COMPLETE), ("get", PASSKEYS), ("patch", PASSKEY),
+                     ("delete", PASSKEY), ("post", SIGNIN_BEGIN), ("post", SIGNIN_COMPLETE)]:
+    CONTRACT.append((method, path, 503, UNAVAILABLE_MESSAGE))
+
 TOKEN_PATHS = [
     "/api/test/user", "/api/test/mod", "/api/test/admin", "/api/auth/me", "/api/auth/sessions", "/hello"
 ]
@@ -247,6 +335,14 @@ def test_both_token_schemes_are_documented(schema):
             "description": "The access token from signin, raw (no prefix). Wins over Bearer.",
         },
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        # The restricted token of MFA_REQUIRED_ROLES (mfa/), on the setup endpoints only.
+        "mfaSetupToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-mfa-setup-token",
+            "description": "The setupToken of a sign-in answered 403 'Second factor setup required!' "
+            "(MFA_REQUIRED_ROLES): valid on mfa/totp/setup and mfa/totp/confirm only.",
+        },
     }
 
 
@@ -305,10 +401,14 @@ def test_signin_success_and_failure_bodies(schema):
     }
     failed = responses["401"]["content"]["application/json"]
     assert list(example_values(responses["401"])) == [
-        {"accessToken": None, "message": "Invalid username or password!"}
+        {"accessToken": None, "message": "Invalid username or password!"},
+        {"message": "Second factor required!", "mfaToken": "...", "methods": ["totp", "recovery_code"]},
     ]
-    failed_schema = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
+    # Either body: the tutorial's failure, or the second factor's challenge (mfa/).
+    refused = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
+    failed_schema, challenge = (component[one["$ref"].rsplit("/", 1)[1]] for one in refused["oneOf"])
     assert failed_schema["properties"]["accessToken"]["nullable"] is True
+    assert set(challenge["required"]) == {"message", "mfaToken", "methods"}
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/api/docs/", "/api/redoc", "/api/redoc/"])

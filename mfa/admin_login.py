@@ -1,0 +1,41 @@
+"""
+The admin's login asks staff who have a second factor for its code: Django's documented hook,
+``AdminSite.login_form`` (with ``login_template`` to show the extra field), set on the default
+site by ``install`` (``MfaConfig.ready``). The code field is optional: staff without a factor sign
+in as before. A wrong or missing code is a failed login (the sign-in throttles count it, as a
+wrong password: ``accounts.throttling.throttle_signins``). Recovery codes work here as well.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+
+from accounts.security import log_event
+
+from . import services
+
+ADMIN_CODE_REQUIRED = "Enter the code from your authenticator app (or a recovery code)."
+
+
+class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
+    otp_code = forms.CharField(
+        label="Authenticator code", required=False, max_length=64, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Only if you have turned on a second factor.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None and services.has_second_factor(user):
+            code = cleaned.get("otp_code")
+            if not code or not services.check_second_factor(self.request, user, code):
+                log_event("mfa_failed", self.request, user=user.pk, where="admin")
+                self.user_cache = None
+                raise forms.ValidationError(ADMIN_CODE_REQUIRED, code="second_factor")
+        return cleaned
+
+
+def install(site=admin.site):
+    site.login_form = SecondFactorAdminAuthenticationForm
+    site.login_template = "mfa/admin_login.html"
