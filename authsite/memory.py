@@ -11,8 +11,9 @@ What the production server (server.py) does about memory before it forks its wor
 - ``return_large_blocks``: glibc keeps a freed block above its mmap threshold in the heap once
   the threshold has risen past it (it rises to the largest block freed), so each worker kept the
   Argon2id buffer of its last sign-in resident. With a fixed threshold, blocks of 1 MiB and more
-  are mapped for themselves and returned to the system when freed (the cost: ~1.4 ms of page
-  faults per 7 MiB hash). Not glibc: nothing to do.
+  are mapped for themselves and returned to the system when freed (the cost: each hash faults its
+  7 MiB in again, ~1.4 ms in-process, ~3.4 ms of a sign-in's ~28 ms on the wire under load).
+  Not glibc: nothing to do.
 
 Measured in BENCHMARKS.md ("Memory").
 """
