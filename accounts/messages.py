@@ -65,6 +65,9 @@ SECOND_FACTOR_REQUIRED = "Second factor required!"
 SECOND_FACTOR_SETUP_REQUIRED = "Second factor setup required!"
 MFA_TOKEN_INVALID = "Invalid or expired mfaToken!"
 MFA_CODE_INVALID = "Invalid code!"
+# signin/mfa takes a code or a passkey's assertion (``credential``): exactly one of them.
+MFA_CODE_OR_CREDENTIAL_REQUIRED = "Code or credential is required!"
+MFA_CODE_AND_CREDENTIAL = "Send a code or a credential, not both!"
 SETUP_TOKEN_INVALID = "Invalid or expired setup token!"
 TOTP_ENABLED = "Second factor enabled!"
 TOTP_DISABLED = "Second factor disabled!"
@@ -89,5 +92,6 @@ PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start agai
 PASSKEY_REGISTRATION_FAILED = "Passkey could not be verified!"
 PASSKEY_ALREADY_REGISTERED = "This passkey is already registered!"
 PASSKEY_DELETED = "Passkey deleted."
-# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge).
+# Sign-in: one answer whatever failed (unknown credential, signature, origin, counter, challenge),
+# passwordless or as the second step of signin/mfa.
 PASSKEY_SIGNIN_FAILED = "Passkey sign-in failed!"

@@ -11,9 +11,13 @@ class AuthsiteConfig(AppConfig):
     verbose_name = "authsite"
 
     def ready(self):
-        from . import checks
+        from django.core.signals import request_finished, request_started
+
+        from . import checks, connections
 
         checks.register_checks()
+        request_started.connect(connections.skip_recent_health_checks)
+        request_finished.connect(connections.note_healthy_connections)
         if settings.DEV_DEFAULTS_IN_USE:
             logger.warning(
                 "DJANGO_DEBUG=1 and %s not set: using insecure development defaults. "

@@ -12,21 +12,27 @@ front drops every name containing ``_``, as gunicorn, nginx, runserver and Djang
 sync view through ``sync_to_async`` in a thread, and served a third of the requests per second
 (BENCHMARKS.md, "Server tuning").
 
-The front builds a PEP 3333 ``environ`` from the RSGI scope and calls the WSGI application in one
-thread per worker (never in the event loop: Django refuses database calls there), so each worker
-runs one request at a time and keeps its database connection, as granian's WSGI with one blocking
-thread did. The body is read whole first (the API's are small), but never past
-``DATA_UPLOAD_MAX_MEMORY_SIZE``: over a declared length beyond it nothing is read, and a chunked
-body stops being read there; the body-limit middleware then answers its 413.
-tests/test_server_headers.py and tests/test_rsgi_front.py pin it
-through server.py.
+The front builds a PEP 3333 ``environ`` from the RSGI scope and calls the WSGI application on the
+worker's event-loop thread (see ``WSGIOverRSGI.call`` for why Django's check against database
+calls there does not apply), so each worker runs one request at a time and keeps its database
+connection, as granian's WSGI with one blocking thread did. The body is read whole first (the
+API's are small), but never past ``DATA_UPLOAD_MAX_MEMORY_SIZE``: over a declared length beyond it
+nothing is read, and a chunked body stops being read there; the body-limit middleware then
+answers its 413. tests/test_server_headers.py and tests/test_rsgi_front.py pin it through
+server.py.
+
+Cost (BENCHMARKS.md, "What each change bought"): until issue 16 the application ran in a one-thread
+pool, and every request paid the hop there and back (a future, a wake-up, the GIL changing
+threads); the environ is now a copy of its constant part plus the request's own values, header
+names translated through a bounded cache. Server CPU per request on MariaDB: all 311 -> 264 µs,
+user 925 -> 792 µs (bench/servercpu.py).
 """
 
 import asyncio
 import io
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
@@ -35,39 +41,60 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
 
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 
+# The part of every environ that does not depend on the request (copied, never shared).
+CONSTANT_ENVIRON = {
+    "SCRIPT_NAME": "",
+    "wsgi.version": (1, 0),
+    "wsgi.errors": sys.stderr,
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+}
+
 
 def host_and_port(address, default_port):
     host, _, port = address.rpartition(":")
     return (host, port) if host else (address, default_port)
 
 
+@lru_cache(maxsize=1024)
+def environ_key(name):
+    """
+    The ``environ`` key of the header ``name`` (lower case, as RSGI gives it), or None for a name
+    containing ``_`` (the collision guard: see the module docstring). Cached: a client's names are
+    few and repeat; the cache's size bounds what unusual names can make it keep.
+    """
+    if "_" in name:
+        return None
+    return SPECIAL_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+
+
+@lru_cache(maxsize=64)
+def server_values(server, http_version):
+    """SERVER_NAME, SERVER_PORT and SERVER_PROTOCOL: the same for every request on a listener."""
+    name, port = host_and_port(server, "80")
+    return name, port, f"HTTP/{http_version}"
+
+
 def wsgi_environ(scope, body):
     """The PEP 3333 ``environ`` of an RSGI HTTP ``scope`` with the request ``body``."""
-    server_name, server_port = host_and_port(scope.server, "80")
-    remote_addr, remote_port = host_and_port(scope.client, "")
-    environ = {
-        "REQUEST_METHOD": scope.method,
-        "SCRIPT_NAME": "",
-        # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1 text.
-        "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
-        "QUERY_STRING": scope.query_string,
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": server_port,
-        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
-        "REMOTE_ADDR": remote_addr.strip("[]"),
-        "REMOTE_PORT": remote_port,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.scheme,
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+    environ = CONSTANT_ENVIRON.copy()
+    environ["SERVER_NAME"], environ["SERVER_PORT"], environ["SERVER_PROTOCOL"] = server_values(
+        scope.server, scope.http_version
+    )
+    remote_addr, environ["REMOTE_PORT"] = host_and_port(scope.client, "")
+    environ["REMOTE_ADDR"] = remote_addr.strip("[]")
+    environ["REQUEST_METHOD"] = scope.method
+    # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1 text.
+    path = scope.path
+    environ["PATH_INFO"] = path if path.isascii() else path.encode("utf-8").decode("latin-1")
+    environ["QUERY_STRING"] = scope.query_string
+    environ["wsgi.url_scheme"] = scope.scheme
+    environ["wsgi.input"] = io.BytesIO(body)
     for name, value in scope.headers.items():
-        if "_" in name:
-            continue  # the collision guard: see the module docstring
-        key = SPECIAL_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+        key = environ_key(name)
+        if key is None:
+            continue
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
 
@@ -92,12 +119,25 @@ async def read_body(protocol, limit):
     return b"".join(chunks)
 
 
+class StartResponse:
+    """WSGI's ``start_response``, keeping the status code and headers."""
+
+    __slots__ = ("status", "headers")
+
+    def __call__(self, status, headers, exc_info=None):
+        self.status, self.headers = int(status[:3]), headers
+        return self.write
+
+    @staticmethod
+    def write(data):
+        raise NotImplementedError("no application here writes through start_response's write()")
+
+
 class WSGIOverRSGI:
     """An RSGI application serving the WSGI application ``wsgi``."""
 
     def __init__(self, wsgi):
         self.wsgi = wsgi
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsgi")
 
     async def __rsgi__(self, scope, protocol):
         if scope.proto != "http":
@@ -111,24 +151,32 @@ class WSGIOverRSGI:
             # A body without a declared length (chunked) that grew past the limit: declare it, so
             # that the body-limit middleware answers its 413.
             environ["CONTENT_LENGTH"] = str(limit + 1)
-        status, headers, content = await asyncio.get_running_loop().run_in_executor(self.thread, self.call, environ)
-        protocol.response_bytes(status, headers, content)
+        protocol.response_bytes(*self.call(environ))
 
     def call(self, environ):
-        """Run the WSGI application: ``(status code, headers, body bytes)``."""
-        started = {}
+        """
+        Run the WSGI application on this thread: ``(status code, headers, body bytes)``.
 
-        def start_response(status, headers, exc_info=None):
-            started["status"], started["headers"] = int(status.split(" ", 1)[0]), headers
-            return lambda data: None  # no application here writes through it
-
-        result = self.wsgi(environ, start_response)
+        This is the worker's event-loop thread, and the call blocks it until the response is
+        ready, so the worker runs one request at a time (granian keeps accepting and parsing in
+        its Rust runtime meanwhile). Django refuses database calls while a loop is running in the
+        thread (``SynchronousOnlyOperation``), a guard against coroutines of one loop interleaving
+        on one connection: no coroutine can run before this call returns, so the loop is marked
+        as not running for its duration, and marked again after.
+        """
+        loop = asyncio._get_running_loop()
+        asyncio._set_running_loop(None)
         try:
-            content = b"".join(result)
+            start_response = StartResponse()
+            result = self.wsgi(environ, start_response)
+            try:
+                content = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
         finally:
-            if hasattr(result, "close"):
-                result.close()
-        return started["status"], started["headers"], content
+            asyncio._set_running_loop(loop)
+        return start_response.status, start_response.headers, content
 
     def __rsgi_init__(self, loop):
         pass

@@ -96,7 +96,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's MessageMiddleware, its storage made only for a request that uses messages (the admin).
+    "authsite.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees what the views raise: a database outage is a 503, not a 500.
     "authsite.outages.DatabaseOutageMiddleware",
@@ -131,6 +132,9 @@ _database = dj_database_url.parse(DATABASE_URL)
 # backend: opening one per request cost SQLite ~0.25 ms of each token-authenticated request
 # (BENCHMARKS.md).
 _database.update(CONN_MAX_AGE=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), CONN_HEALTH_CHECKS=True)
+# ...but not a connection that served a request without error less than this many seconds ago
+# (authsite.connections: on MariaDB the check is a round trip as long as the hot path's query).
+DATABASE_HEALTH_CHECK_IDLE_SECONDS = env_int("DATABASE_HEALTH_CHECK_IDLE_SECONDS", 1, minimum=0)
 if _database["ENGINE"] == "django.db.backends.mysql":
     _database.update(
         # Isolation stays Django's READ COMMITTED; utf8mb4 for the connection, the test database

@@ -1,5 +1,5 @@
 """
-gunicorn settings for the benchmark's gunicorn runs (bench/run.py), the measured alternative to
+gunicorn settings for the benchmark's gunicorn runs (bench/servers.py), the measured alternative to
 the production server (server.py, granian): `gunicorn -c bench/gunicorn.conf.py --bind ADDR`.
 Sync workers, two per core; the gthread run overrides the worker class, workers and threads.
 """

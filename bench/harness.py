@@ -1,5 +1,5 @@
 """
-Run authsite's production server against a fresh database, for the benchmark (bench/run.py) and
+Run authsite's production server against a fresh database, for the benchmark (bench/servers.py) and
 the schema fuzzing in CI (.ci/fuzz.py). Standard library only.
 
 ``Server(port, server=PRODUCTION)`` migrates a new SQLite database in a temporary directory

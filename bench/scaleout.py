@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import TICKS, busy_ticks, load_average, process_group_ticks, wrk
+from bench.servers import TICKS, busy_ticks, load_average, process_group_ticks, wrk
 from tests.scaleout.cluster import (
     PYTHON,
     ROOT,

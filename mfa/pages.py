@@ -24,11 +24,14 @@ from authsite.exceptions import ServiceUnavailable
 from recovery.pages import render
 
 from . import pending, services
-from .signin import must_set_up
+from .signin import must_set_up, passkey_is_required
 
 PAGE_KEY = "_mfa_page"
 PAGE_LIFETIME = 600  # seconds a page sign-in lasts
 TEMPLATE = "mfa/two_factor.html"
+# This page has no passkey step: signing such an account in with its password alone would let
+# whoever has the password add an authenticator and so get around the passkey.
+PASSKEY_REQUIRED = "This account's second factor is a passkey, which this page cannot ask for: use /account/passkeys/."
 
 
 def page_user(request, stage="in"):
@@ -134,6 +137,8 @@ def sign_in(request):
     if services.has_second_factor(user):
         enter(request, user, "code", new_session=True)
         return show(request, None, stage="code")
+    if passkey_is_required(user):
+        return show(request, None, status=400, error=PASSKEY_REQUIRED)
     enter(request, user, "in", new_session=True)
     return show(request, user)
 

@@ -18,8 +18,23 @@ class PasswordOrCodeSerializer(serializers.Serializer):
 
 
 class MfaSigninSerializer(serializers.Serializer):
+    """The second step: the password step's ``mfaToken`` with ``code`` or ``credential`` (one of them)."""
+
     mfaToken = serializers.CharField(max_length=200)  # noqa: N815 (the wire name)
-    code = serializers.CharField(max_length=CODE_MAX_LENGTH)
+    code = serializers.CharField(
+        max_length=CODE_MAX_LENGTH, required=False, help_text="An authenticator app's code or a recovery code."
+    )
+    credential = serializers.JSONField(
+        required=False,
+        help_text="A passkey's assertion: what navigator.credentials.get() returned for the options of "
+        "POST /api/auth/passkeys/signin/begin {mfaToken}, as PublicKeyCredential.toJSON() writes it.",
+    )
+
+
+class MfaTokenSerializer(serializers.Serializer):
+    """``{mfaToken}``: the passkey options of a second step (``passkeys/signin/begin``)."""
+
+    mfaToken = serializers.CharField(max_length=200, required=False)  # noqa: N815 (the wire name)
 
 
 class SetupResponseSerializer(serializers.Serializer):

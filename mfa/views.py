@@ -15,8 +15,11 @@ from rest_framework.views import APIView
 from accounts import cookies
 from accounts.api import PublicAPIView, SignedInAPIView
 from accounts.messages import (
+    MFA_CODE_AND_CREDENTIAL,
     MFA_CODE_INVALID,
+    MFA_CODE_OR_CREDENTIAL_REQUIRED,
     MFA_TOKEN_INVALID,
+    PASSKEY_SIGNIN_FAILED,
     PASSWORD_OR_CODE_INCORRECT,
     PASSWORD_OR_CODE_REQUIRED,
     RECOVERY_CODES_REGENERATED,
@@ -35,6 +38,7 @@ from accounts.signin import open_session, signin_response
 from accounts.throttling import FailedSigninThrottle, SigninIPThrottle, count_request
 from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+from passkeys import ceremonies
 
 from . import pending, services
 from .authentication import SetupTokenAuthentication, SetupTokenInvalid
@@ -55,6 +59,10 @@ class CodeInvalid(exceptions.AuthenticationFailed):
 
 class MfaTokenInvalid(exceptions.AuthenticationFailed):
     default_detail = MFA_TOKEN_INVALID
+
+
+class PasskeyInvalid(exceptions.AuthenticationFailed):
+    default_detail = PASSKEY_SIGNIN_FAILED
 
 
 def bad_request(message):
@@ -180,13 +188,15 @@ class RecoveryCodesView(ProofMixin, SignedInAPIView):
 
 
 @extend_schema(
-    summary="Sign in, second step: the mfaToken of the password step and a code",
+    summary="Sign in, second step: the mfaToken of the password step and a code or a passkey",
     request=MfaSigninSerializer,
     responses={
         200: SigninResponseSerializer,
         **api_errors(
             invalid_field("mfaToken", "This field is required."),
+            (400, MFA_CODE_OR_CREDENTIAL_REQUIRED), (400, MFA_CODE_AND_CREDENTIAL),
             (401, MfaTokenInvalid.default_detail), (401, CodeInvalid.default_detail),
+            (401, PasskeyInvalid.default_detail),
             (403, OriginNotAllowed.default_detail), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS,
         ),
     },
@@ -195,8 +205,11 @@ class RecoveryCodesView(ProofMixin, SignedInAPIView):
 class MfaSigninView(PublicAPIView):
     """
     Redeem the password step's ``mfaToken`` (5 minutes, single use, dead once the password
-    changes) with an authenticator code or a recovery code. A wrong code counts as a failed
-    sign-in on the account (``THROTTLE_SIGNIN_USER``) and leaves the token usable until it expires.
+    changes) with an authenticator code or a recovery code (``code``), or with an assertion of
+    one of the account's passkeys (``credential``, for the options of ``passkeys/signin/begin``
+    ``{mfaToken}``). A wrong code or a refused assertion counts as a failed sign-in on the
+    account (``THROTTLE_SIGNIN_USER``: unlike passwordless sign-in, the account is known here,
+    so counting tells nothing) and leaves the token usable until it expires.
     """
 
     throttle_classes = [SigninIPThrottle]
@@ -206,22 +219,41 @@ class MfaSigninView(PublicAPIView):
             raise OriginNotAllowed()
         serializer = MfaSigninSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, code = serializer.validated_data["mfaToken"], serializer.validated_data["code"]
-        user = pending.peek(token)
+        data = serializer.validated_data
+        if ("code" in data) == ("credential" in data):
+            return bad_request(MFA_CODE_AND_CREDENTIAL if "code" in data else MFA_CODE_OR_CREDENTIAL_REQUIRED)
+        user = pending.peek(data["mfaToken"])
         if user is None:
             raise MfaTokenInvalid()
         account = FailedSigninThrottle(username=user.username)
         refused = count_request([account], request, self)
         if refused is not None:
             self.throttled(request, refused.wait())
-        if not services.check_second_factor(request, user, code):
-            log_event("mfa_failed", request, user=user.pk)
-            raise CodeInvalid()
+        if "code" in data:
+            if not services.check_second_factor(request, user, data["code"]):
+                log_event("mfa_failed", request, user=user.pk)
+                raise CodeInvalid()
+        else:
+            check_passkey(request, user, data["credential"])
         account.refund(request, self)
-        user = pending.redeem(token)
+        user = pending.redeem(data["mfaToken"])
         if user is None:  # redeemed by a concurrent request
             raise MfaTokenInvalid()
         session, refresh_token = open_session(request, user)
         return signin_response(user, session, refresh_token)
 
 
+def check_passkey(request, user, credential):
+    """
+    ``credential`` is an assertion of one of ``user``'s passkeys, for a challenge bound to ``user``
+    (``passkeys.ceremonies``: the same checks as passwordless sign-in, sign counter included), or
+    PasskeyInvalid; a stale counter is logged as ``passkey_clone_suspected``, as there.
+    """
+    try:
+        passkey = ceremonies.verify_assertion(credential, user=user)
+    except ceremonies.PasskeyRefused as refused:
+        stale = isinstance(refused, ceremonies.StaleSignCount)
+        event = "passkey_clone_suspected" if stale else "mfa_failed"
+        log_event(event, request, user=user.pk, method="passkey", reason=refused.reason, detail=refused.detail)
+        raise PasskeyInvalid() from None
+    log_event("passkey_signin", request, user=user.pk, passkey=passkey.pk, step="mfa")

@@ -1,13 +1,16 @@
 """
 The passkey endpoints under ``/api/auth/passkeys``: registration and management for a signed-in
-user, and passwordless sign-in. Each view composes ``passkeys.ceremonies`` (what is checked),
-``passkeys.emails.notify`` (notice + log line) and accounts' sign-in (``open_session`` +
-``signin_response``, so cookie mode applies as on password sign-in).
+user, and passwordless sign-in. ``signin/begin`` with the ``mfaToken`` of a password step gives
+the options of that sign-in's second step instead (``mfa.views.MfaSigninView`` completes it).
+Each view composes ``passkeys.ceremonies`` (what is checked), ``passkeys.emails.notify`` (notice
++ log line) and accounts' sign-in (``open_session`` + ``signin_response``, so cookie mode applies
+as on password sign-in).
 
 Throttling: both sign-in steps count in the per-address sign-in throttle (``signin_ip``), as
-password sign-ins do. A failed assertion is not counted on an account (``signin_user``): an
-assertion cannot be guessed, and a 429 for one account but not another would tell which
-credential ids exist. Likewise every failed sign-in answers the same 401.
+password sign-ins do. A failed passwordless assertion is not counted on an account
+(``signin_user``): an assertion cannot be guessed, and a 429 for one account but not another
+would tell which credential ids exist. Likewise every failed sign-in answers the same 401. (A
+failed second step does count on its account: the password already named it.)
 """
 
 from django.conf import settings
@@ -22,6 +25,7 @@ from accounts import cookies
 from accounts.api import PublicAPIView, SignedInAPIView
 from accounts.messages import (
     EMAIL_NOT_VERIFIED,
+    MFA_TOKEN_INVALID,
     PASSKEY_ALREADY_REGISTERED,
     PASSKEY_CHALLENGE_INVALID,
     PASSKEY_DELETED,
@@ -37,6 +41,9 @@ from accounts.throttling import SigninIPThrottle
 from accounts.views import EmailNotVerified
 from authsite.reporting import takes_secrets
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
+from mfa import pending
+from mfa.serializers import MfaTokenSerializer
+from mfa.views import MfaTokenInvalid
 
 from . import ceremonies
 from .emails import notify
@@ -151,14 +158,30 @@ class PasskeyDetailView(SignedInAPIView):
 
 @extend_schema(
     summary="Passkey sign-in, step 1: options (JSON) for navigator.credentials.get()",
-    request=None,
-    responses={**OPTIONS, **api_errors(*THROTTLED, *DATABASE_ERRORS)},
+    description="Without a body: passwordless sign-in (any discoverable credential; step 2 is "
+    "signin/complete). With the password step's {mfaToken}: the second step of that sign-in (the "
+    "account's passkeys only; step 2 is POST /api/auth/signin/mfa {mfaToken, credential}).",
+    request=MfaTokenSerializer,
+    responses={
+        **OPTIONS,
+        **api_errors(
+            (401, MFA_TOKEN_INVALID), invalid_field("mfaToken", "Ensure this field has no more than 200 characters."),
+            *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS,
+        ),
+    },
 )
 class SigninBeginView(PublicAPIView):
     throttle_classes = [SigninIPThrottle]
 
     def post(self, request):
-        return Response(ceremonies.authentication_options())
+        serializer = MfaTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if "mfaToken" not in serializer.validated_data:
+            return Response(ceremonies.authentication_options())
+        user = pending.peek(serializer.validated_data["mfaToken"])  # no effect: signin/mfa redeems it
+        if user is None:
+            raise MfaTokenInvalid()
+        return Response(ceremonies.authentication_options(user))
 
 
 @extend_schema(

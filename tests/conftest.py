@@ -445,3 +445,39 @@ def account_rate(settings):
         settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
     return set_rate
+
+
+# --- Passkeys (passkeys/) ---------------------------------------------------------------------------
+
+@pytest.fixture
+def authenticator():
+    """A software WebAuthn authenticator (tests/webauthn_authenticator.py) on the allowed origin."""
+    from tests.webauthn_authenticator import SoftAuthenticator
+
+    return SoftAuthenticator()
+
+
+@pytest.fixture
+def as_user(api, token_for):
+    """``as_user(user)``: the API client, sending ``user``'s access token."""
+
+    def use(user):
+        api.credentials(HTTP_X_ACCESS_TOKEN=token_for(user))
+        return api
+
+    return use
+
+
+@pytest.fixture
+def register(as_user, authenticator):
+    """``register(user, name=None, **bend)``: passkeys/register/begin + complete; the complete response."""
+
+    def run(user, name=None, **bend):
+        client = as_user(user)
+        options = client.post("/api/auth/passkeys/register/begin", format="json").json()
+        body = {"credential": authenticator.create(options, **bend)}
+        if name is not None:
+            body["name"] = name
+        return client.post("/api/auth/passkeys/register/complete", body, format="json")
+
+    return run

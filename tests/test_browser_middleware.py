@@ -5,6 +5,7 @@ no cookies, no CSRF page for a POST anywhere outside the admin (the catch-all 40
 
 import pytest
 from django.test import Client
+from django.utils.functional import empty
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,20 @@ def test_admin_login_still_uses_a_session(browser, make_user):
     assert response.status_code == 302
     assert "sessionid" in response.cookies
     assert browser.get("/admin/").status_code == 200
+
+
+def test_api_requests_build_no_message_storage(browser):
+    response = browser.get("/api/test/all")
+    messages = response.wsgi_request._messages
+    assert messages._wrapped is empty  # never evaluated: no storage was made or saved
+
+
+def test_admin_messages_still_reach_the_next_page(browser, make_user):
+    make_user("boss2", password="correct horse 12", is_staff=True, is_superuser=True)
+    browser.login(username="boss2", password="correct horse 12")
+    add = browser.get("/admin/accounts/role/add/")
+    token = add.cookies["csrftoken"].value if "csrftoken" in add.cookies else browser.cookies["csrftoken"].value
+    response = browser.post("/admin/accounts/role/add/", {"name": "auditor", "csrfmiddlewaretoken": token},
+                            follow=True)
+    assert response.status_code == 200
+    assert any("auditor" in str(message) for message in response.context["messages"])

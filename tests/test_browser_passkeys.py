@@ -9,7 +9,9 @@ IP: http://localhost:19381, a port no other test uses).
   sign out, sign in with a passkey alone;
 - the API from a page on that origin (fetch + navigator.credentials): register, sign in;
 - a cloned credential (``WebAuthn.getCredentials`` → ``WebAuthn.addCredential`` into a second
-  authenticator with a lower signCount) is refused, and logged; the genuine one still works.
+  authenticator with a lower signCount) is refused, and logged; the genuine one still works;
+- a passkey as the second factor of a password sign-in (an account with TOTP, turned on with
+  pyotp's codes): through the API from a page on the origin, and through authsite's page.
 
 Screenshots go to tests/output/browser/ (named in the output).
 """
@@ -18,9 +20,10 @@ import json
 import os
 from pathlib import Path
 
+import pyotp
 import pytest
 
-from accounts.messages import PASSKEY_SIGNIN_FAILED
+from accounts.messages import PASSKEY_SIGNIN_FAILED, SECOND_FACTOR_REQUIRED
 from tests.servers import ProductionServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -35,13 +38,13 @@ AUTHENTICATOR = {
 
 
 def serve(port, **env):
-    """server.py on http://localhost:``port``, the relying party's only origin, with alice and bob signed up."""
+    """server.py on http://localhost:``port``, the relying party's only origin, with four users signed up."""
     origin = f"http://localhost:{port}"
     server = ProductionServer(env={"PASSKEY_RP_ID": "localhost", "PASSKEY_ORIGINS": origin,
                                    "SITE_NAME": "authsite browser test", **env})
     server.port, server.base = port, origin  # fixed: the origin is part of the RP configuration
     with server:
-        for name in ("alice", "bob"):
+        for name in ("alice", "bob", "carol", "dave"):
             status, _, body = server.request(
                 "POST", "/api/auth/signup",
                 json.dumps({"username": name, "email": f"{name}@example.com", "password": PASSWORD}),
@@ -151,6 +154,32 @@ API_REGISTER = """async (password) => {
   return post("/passkeys/register/complete", {credential: credential.toJSON(), name: "bob's key"}, token);
 }"""
 
+API_REGISTER_AS = """async ([username, password]) => {
+  const json = (r) => r.json().then((body) => ({status: r.status, body}));
+  const post = (path, body, token) => fetch("/api/auth" + path, {method: "POST",
+      headers: {"content-type": "application/json", ...(token ? {"x-access-token": token} : {})},
+      body: JSON.stringify(body || {})}).then(json);
+  const token = (await post("/signin", {username, password})).body.accessToken;
+  const options = (await post("/passkeys/register/begin", {}, token)).body;
+  const credential = await navigator.credentials.create(
+      {publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options)});
+  const registered = await post("/passkeys/register/complete", {credential: credential.toJSON()}, token);
+  return {token, registered};
+}"""
+
+API_PASSWORD_THEN_PASSKEY = """async ([username, password]) => {
+  const json = (r) => r.json().then((body) => ({status: r.status, body}));
+  const post = (path, body) => fetch("/api/auth" + path, {method: "POST",
+      headers: {"content-type": "application/json"}, body: JSON.stringify(body || {})}).then(json);
+  const first = await post("/signin", {username, password});
+  const mfaToken = first.body.mfaToken;
+  const options = (await post("/passkeys/signin/begin", {mfaToken})).body;
+  const credential = await navigator.credentials.get(
+      {publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options)});
+  const second = await post("/signin/mfa", {mfaToken, credential: credential.toJSON()});
+  return {first, options, second};
+}"""
+
 API_SIGNIN = """async () => {
   const json = (r) => r.json().then((body) => ({status: r.status, body}));
   const post = (path, body) => fetch("/api/auth" + path, {method: "POST",
@@ -212,3 +241,54 @@ def test_the_page_in_cookie_mode(browser):
         assert page.evaluate("accessToken") is None and page.evaluate("document.cookie") == ""
         names = {cookie["name"] for cookie in page.context.cookies() if cookie["httpOnly"]}
         assert {"authsite-access", "authsite-refresh"} <= names
+
+
+def turn_totp_on(server, token):
+    """TOTP on for the token's user, through the API, with pyotp's code for the secret authsite made."""
+    headers = {"content-type": "application/json", "x-access-token": token}
+    status, _, body = server.request("POST", "/api/auth/mfa/totp/setup", "{}", headers)
+    assert status == 200, body
+    code = pyotp.TOTP(json.loads(body)["secret"]).now()
+    status, _, body = server.request("POST", "/api/auth/mfa/totp/confirm", json.dumps({"code": code}), headers)
+    assert status == 200, body
+
+
+def passkey_and_totp(site, page, username):
+    """``username`` gets a passkey (in the page's virtual authenticator) and then TOTP: its credential id."""
+    page.goto(site.base + "/api/test/all")  # any page of the allowed origin
+    made = page.evaluate(API_REGISTER_AS, [username, PASSWORD])
+    assert made["registered"]["status"] == 200, made
+    turn_totp_on(site, made["token"])
+    return made["registered"]["body"]["id"]
+
+
+def test_a_passkey_as_the_second_factor_through_the_api(site, browser):
+    page, cdp, authenticator = with_authenticator(browser)
+    passkey_and_totp(site, page, "carol")
+    [stored] = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    result = page.evaluate(API_PASSWORD_THEN_PASSKEY, ["carol", PASSWORD])
+    assert result["first"]["status"] == 401
+    assert result["first"]["body"]["message"] == SECOND_FACTOR_REQUIRED
+    assert result["first"]["body"]["methods"] == ["totp", "recovery_code", "passkey"]
+    # The options name carol's passkey only (base64url of the id the authenticator holds).
+    allowed = [c["id"] for c in result["options"]["allowCredentials"]]
+    assert allowed == [stored["credentialId"].replace("+", "-").replace("/", "_").rstrip("=")]
+    assert result["second"]["status"] == 200, result
+    assert result["second"]["body"]["username"] == "carol" and result["second"]["body"]["accessToken"]
+    assert '"step": "mfa"' in site.log()
+
+
+def test_the_page_completes_a_password_sign_in_with_a_passkey(site, browser, capsys):
+    page, cdp, authenticator = with_authenticator(browser)
+    passkey_and_totp(site, page, "dave")
+    page.goto(site.base + "/account/passkeys/")
+    page.get_by_label("Username").fill("dave")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in with password").click()
+    status_is(page, "Signed in with your password and a passkey.")
+    assert page.locator("#who").inner_text() == "dave"
+    assert "used " in page.locator("#passkeys").inner_text()  # the second step used it
+    shots = []
+    shoot(page, shots, "passkeys-4-password-then-passkey.png")
+    with capsys.disabled():
+        print("\nscreenshot:", shots[0])

@@ -13,7 +13,7 @@ def test_argon2id_is_the_preferred_hasher():
 def test_argon2id_parameters_meet_owasp_minimum():
     hasher = import_string(production_settings.PASSWORD_HASHERS[0])()
     encoded = hasher.encode("correct horse 12", hasher.salt())
-    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert encoded.startswith("argon2$argon2id$v=19$m=7168,t=5,p=1$")
     assert hasher.verify("correct horse 12", encoded)
     assert not hasher.verify("correct horse 13", encoded)
 

@@ -110,3 +110,39 @@ def test_devices_cannot_be_deleted_or_added_plainly(client, staff, alice, enable
     device = TOTPDevice.objects.get(user=alice)
     assert client.get(f"/admin/mfa/totpdevice/{device.pk}/delete/").status_code == 403
     assert client.get("/admin/mfa/totpdevice/add/").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_passkey", [False, True])
+def test_staff_of_a_required_role_without_an_authenticator_app_are_refused(
+    client, settings, make_user, register, with_passkey, caplog
+):
+    settings.MFA_REQUIRED_ROLES = ["admin"]
+    boss = make_user("boss", is_staff=True, is_superuser=True, roles=["user", "admin"])
+    if with_passkey:
+        assert register(boss).status_code == 200
+    with caplog.at_level(logging.INFO, logger="authsite.security"):
+        response = log_in(client, username="boss")
+    assert response.status_code == 200
+    assert "Your role requires an authenticator app: set one up on /account/two-factor/" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert any(json.loads(r.getMessage()).get("event") == "mfa_setup_required" for r in caplog.records
+               if r.name == "authsite.security")
+
+
+@pytest.mark.django_db
+def test_staff_of_a_required_role_with_an_authenticator_app_log_in_with_the_code(
+    client, settings, make_user, enable_totp, totp_clock
+):
+    settings.MFA_REQUIRED_ROLES = ["admin"]
+    boss = make_user("boss", is_staff=True, is_superuser=True, roles=["user", "admin"])
+    secret, _ = enable_totp(boss)
+    response = log_in(client, totp_clock.code(secret), username="boss")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+@pytest.mark.django_db
+def test_staff_of_a_role_not_required_log_in_with_the_password(client, settings, staff):
+    settings.MFA_REQUIRED_ROLES = ["moderator"]
+    response = log_in(client)
+    assert (response.status_code, response["Location"]) == (302, "/admin/")

@@ -33,39 +33,8 @@ pytestmark = pytest.mark.django_db
 SIGNIN_FAILED = {"accessToken": None, "message": PASSKEY_SIGNIN_FAILED}
 
 
-@pytest.fixture
-def authenticator():
-    return SoftAuthenticator()
-
-
-@pytest.fixture
-def as_user(api, token_for):
-    """``as_user(user)``: the API client, sending ``user``'s access token."""
-
-    def use(user):
-        api.credentials(HTTP_X_ACCESS_TOKEN=token_for(user))
-        return api
-
-    return use
-
-
 def post(api, path, body=None):
     return api.post(f"/api/auth/passkeys/{path}", body, format="json")
-
-
-@pytest.fixture
-def register(as_user, authenticator):
-    """``register(user, name=None, **bend)``: begin + complete; returns the complete response."""
-
-    def run(user, name=None, **bend):
-        client = as_user(user)
-        options = post(client, "register/begin").json()
-        body = {"credential": authenticator.create(options, **bend)}
-        if name is not None:
-            body["name"] = name
-        return post(client, "register/complete", body)
-
-    return run
 
 
 @pytest.fixture

@@ -194,7 +194,10 @@ CONTRACT += [
     ("post", SIGNIN_MFA, 200, None),
     ("post", SIGNIN_MFA, 400, "This field is required."),
     ("post", SIGNIN_MFA, 401, "Invalid or expired mfaToken!"),
+    ("post", SIGNIN_MFA, 400, "Code or credential is required!"),
+    ("post", SIGNIN_MFA, 400, "Send a code or a credential, not both!"),
     ("post", SIGNIN_MFA, 401, "Invalid code!"),
+    ("post", SIGNIN_MFA, 401, "Passkey sign-in failed!"),
     ("post", SIGNIN_MFA, 403, "Origin not allowed!"),
     ("post", SIGNIN_MFA, 429, "Request was throttled. Expected available in 60 seconds."),
 ]
@@ -238,6 +241,8 @@ CONTRACT += [
     ("patch", PASSKEY, 400, "This field is required."),
     ("delete", PASSKEY, 200, "Passkey deleted."),
     ("post", SIGNIN_BEGIN, 200, None),
+    ("post", SIGNIN_BEGIN, 400, "Ensure this field has no more than 200 characters."),
+    ("post", SIGNIN_BEGIN, 401, "Invalid or expired mfaToken!"),
     ("post", SIGNIN_COMPLETE, 200, None),
     ("post", SIGNIN_COMPLETE, 400, "This field is required."),
     ("post", SIGNIN_COMPLETE, 401, "Passkey sign-in failed!"),
@@ -252,7 +257,7 @@ for method, path in [("post", REGISTER_BEGIN), ("post", REGISTER_COMPLETE), ("ge
     ]
 for method, path in [("patch", PASSKEY), ("delete", PASSKEY)]:
     CONTRACT.append((method, path, 404, "Not found."))
-for method, path in [("post", REGISTER_COMPLETE), ("patch", PASSKEY), ("post", SIGNIN_COMPLETE)]:
+for method, path in [("post", REGISTER_COMPLETE), ("patch", PASSKEY), ("post", SIGNIN_BEGIN), ("post", SIGNIN_COMPLETE)]:
     CONTRACT += [
         (method, path, 400, "JSON parse error - Expecting value: line 1 column 1 (char 0)"),
         (method, path, 413, "Request body too large (limit 65536 bytes)."),
@@ -402,7 +407,7 @@ def test_signin_success_and_failure_bodies(schema):
     failed = responses["401"]["content"]["application/json"]
     assert list(example_values(responses["401"])) == [
         {"accessToken": None, "message": "Invalid username or password!"},
-        {"message": "Second factor required!", "mfaToken": "...", "methods": ["totp", "recovery_code"]},
+        {"message": "Second factor required!", "mfaToken": "...", "methods": ["totp", "recovery_code", "passkey"]},
     ]
     # Either body: the tutorial's failure, or the second factor's challenge (mfa/).
     refused = component[failed["schema"]["$ref"].rsplit("/", 1)[1]]
