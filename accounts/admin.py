@@ -1,17 +1,25 @@
+import logging
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from rest_framework import exceptions
 
+from authsite.exceptions import ServiceUnavailable, json_error
 from passkeys.admin import passkeys_table
 from proxyauth.admin import identities_table
 from recovery import services as recovery
 
 from .models import Role, Session, User
 from .security import log_event
+from .throttling import FailedSigninThrottle, SigninIPThrottle, count_request
 
 
 def revoke(request, sessions):
@@ -27,6 +35,19 @@ class UserCreationForm(DjangoUserCreationForm):
         fields = ("username", "email", "roles")
 
 
+class AdminPasswordChangeForm(DjangoAdminPasswordChangeForm):
+    """
+    The admin's "change password" form; the change is logged as a ``password_changed`` security
+    event (the user's sessions end by themselves: ``Session.password_digest``).
+    """
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        if commit:
+            log_event("password_changed", user=user.pk, by="admin", level=logging.INFO)
+        return user
+
+
 class UserChangeForm(DjangoUserChangeForm):
     class Meta(DjangoUserChangeForm.Meta):
         model = User
@@ -36,6 +57,7 @@ class UserChangeForm(DjangoUserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = (
         "username", "email", "email_verified", "role_names_display", "is_active", "is_staff", "date_joined"
     )
@@ -166,3 +188,34 @@ class SessionAdmin(admin.ModelAdmin):
     def revoke_sessions(self, request, queryset):
         count = revoke(request, queryset)
         self.message_user(request, f"Revoked {count} session(s).")
+
+
+def throttle_signins(login_view):
+    """
+    The sign-in throttles (per client address, and per account on failures) for a plain Django
+    login view that answers a successful POST with a redirect: ``django.contrib.admin``'s. A
+    refused attempt gets 429 ``{"message": ...}`` with ``Retry-After``, as on the API.
+    """
+
+    @wraps(login_view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return login_view(request, *args, **kwargs)
+        account = FailedSigninThrottle(username=request.POST.get("username"))
+        # Django's form checks no password unless both fields are filled in: only then can the
+        # attempt fail on the account.
+        attempts_password = bool(request.POST.get("username") and request.POST.get("password"))
+        throttles = [SigninIPThrottle(), account] if attempts_password else [SigninIPThrottle()]
+        try:
+            refused = count_request(throttles, request)
+            if refused is not None:
+                wait = refused.wait()
+                return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})
+            response = login_view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseRedirect):  # signed in: not a failed attempt
+                account.refund(request)
+        except ServiceUnavailable as exc:
+            return json_error(str(exc.detail), exc.status_code, **{"Retry-After": str(exc.wait)})
+        return response
+
+    return wrapper

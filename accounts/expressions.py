@@ -1,6 +1,7 @@
 """Database expressions the ORM lacks on the project's backends (SQLite, MySQL/MariaDB, PostgreSQL)."""
 
-from django.db.models import Aggregate, CharField
+from django.db.models import Aggregate, CharField, Func
+from django.db.models.functions import SHA256
 
 
 class GroupConcat(Aggregate):
@@ -32,3 +33,18 @@ class GroupConcat(Aggregate):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
     as_mysql = as_postgresql = as_sqlite
+
+
+class SHA256Hex(SHA256):
+    """
+    Django's ``SHA256`` (lower-case hex of the UTF-8 text: SQLite's registered function, MySQL's
+    ``SHA2(x, 256)``), except on PostgreSQL: Django's needs the pgcrypto extension there (``DIGEST``);
+    this uses the built-in ``sha256()`` (PostgreSQL 11+), so no extension has to be installed.
+    """
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return Func.as_sql(
+            self, compiler, connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )

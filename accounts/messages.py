@@ -7,6 +7,7 @@ wording is defined once.
 
 # --- Conventions: any endpoint --------------------------------------------------------------------
 BAD_REQUEST = "Bad request."
+NOT_FOUND = "Not found."
 SERVER_ERROR = "Internal server error."
 UNAVAILABLE = "Service temporarily unavailable. Please try again shortly."
 # DRF's wording with the wait filled in; the schema documents the one-minute case.
@@ -77,6 +78,14 @@ PASSWORD_OR_CODE_REQUIRED = "Password or code is required!"
 PASSWORD_OR_CODE_INCORRECT = "Password or code is incorrect!"
 RECOVERY_CODES_REGENERATED = "New recovery codes: the old ones no longer work."
 SETUP_TOKEN_ONLY_FOR_SETUP = "Set up the second factor first: this token is only for setting it up."
+
+# --- OpenID Connect: /api/auth/oidc/... (README's table) ---------------------------------------------
+OIDC_INVALID_NEXT = "Invalid next URL!"
+OIDC_INVALID_FLOW = "Invalid or expired sign-in attempt!"
+OIDC_INVALID_CODE = "Invalid or expired code!"
+OIDC_INVALID_LINK_REQUEST = "Invalid or expired link request!"
+IDENTITY_UNLINKED = "Identity unlinked."
+LAST_WAY_IN = "This identity is the account's last way to sign in!"
 
 # --- Passkeys: /api/auth/passkeys/... (passkeys/) ---------------------------------------------------
 PASSKEY_CHALLENGE_INVALID = "Passkey challenge is invalid or expired! Start again."

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .expressions import GroupConcat
 from .models import Session, User
+from .models.users import current_password_digest
 
 
 class LiveSessionStatement:
@@ -41,6 +42,9 @@ class LiveSessionStatement:
 
         session_user = session_column("user")
         user_pk = f"{user_table}.{quote(User._meta.pk.column)}"
+        self.compiler = Session.objects.none().query.get_compiler(connection=connection)
+        password = User._meta.get_field("password").get_col(User._meta.db_table)
+        current_digest, _ = self.compiler.compile(current_password_digest(password))
         self.sql = (
             f"SELECT {columns}, "
             f"(SELECT {role_ids} FROM {membership_table} WHERE {member} = {user_pk}) "
@@ -49,9 +53,9 @@ class LiveSessionStatement:
             f"AND {session_user} = %s "
             f"AND {session_column('revoked_at')} IS NULL "
             f"AND {session_column('expires_at')} > %s "
-            f"AND {user_table}.{quote(User._meta.get_field('is_active').column)} = %s"
+            f"AND {user_table}.{quote(User._meta.get_field('is_active').column)} = %s "
+            f"AND {session_column('password_digest')} = {current_digest}"
         )
-        self.compiler = Session.objects.none().query.get_compiler(connection=connection)
         self.converters = self.compiler.get_converters(
             [field.get_col(field.model._meta.db_table) for field in (*self.session_fields, *self.user_fields)]
         )
@@ -75,7 +79,8 @@ _statements = {}
 
 def live_session(session_id, user_id, using="default"):
     """
-    The live (not revoked, not expired) session ``session_id`` of the active user ``user_id``,
+    The live (not revoked, not expired, opened under the current password) session
+    ``session_id`` of the active user ``user_id``,
     its user joined and the ids of the user's roles in ``role_ids`` (``"3,1"``, or None): one query,
     read fresh each time. None when there is no such session.
     """

@@ -1,5 +1,5 @@
 """
-Brute-force and abuse throttles: DRF ``SimpleRateThrottle``s with atomic counters in the shared
+Brute-force and abuse throttles: DRF throttles (``BaseThrottle``) with atomic counters in the shared
 cache, so limits hold across server processes and against bursts of concurrent requests.
 
 | scope           | key                         | counts                               | setting                  |
@@ -30,21 +30,21 @@ import ipaddress
 import logging
 import math
 import re
+import time
 from contextlib import contextmanager
-from functools import wraps
 
 import redis
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.core.cache import cache as default_cache
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-from authsite.exceptions import ServiceUnavailable, json_error
+from authsite.exceptions import ServiceUnavailable
 
+from .fields import clean_username
 from .models import User, identity_key
 from .security import client_ip, log_event
-from .serializers import username_field
 
 logger = logging.getLogger("authsite.errors")
 
@@ -67,14 +67,19 @@ def cache_errors_unavailable():
         raise ServiceUnavailable() from exc
 
 
-class RateThrottle(SimpleRateThrottle):
-    """A throttle keyed by the client's address, its rate looked up per request."""
+class RateThrottle(BaseThrottle):
+    """
+    A throttle keyed by the client's address, its rate looked up per request. On DRF's
+    ``BaseThrottle``, not ``SimpleRateThrottle``: of that one only the rate format (extended in
+    ``parse_rate``) and the cache key format (kept, so counters survive an upgrade) would be left.
+    """
 
+    cache = default_cache
+    cache_format = "throttle_%(scope)s_%(ident)s"
+    timer = staticmethod(time.time)
+    scope = None
     key = None
     counted_key = None
-
-    def __init__(self):
-        pass  # The rate is read in allow_request, not once per process.
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -219,7 +224,7 @@ class FailedSigninThrottle(RateThrottle):
         if username is None:
             username = body_username(request)
         try:
-            username = username_field().run_validation(username)
+            username = clean_username(username)
         except exceptions.ValidationError:
             return None  # refused by the serializer before any password is checked
         self.account_key = identity_key(username)
@@ -243,6 +248,18 @@ class FailedSigninThrottle(RateThrottle):
         """Seconds until the next window (or the one after, if this one alone is full)."""
         windows = 1 if self.current <= self.num_requests - 1 else 2
         return max(1, math.ceil(round((windows - self.elapsed) * self.duration, 6)))
+
+
+class PasswordConfirmationThrottle(FailedSigninThrottle):
+    """
+    ``FailedSigninThrottle`` on the caller's own account, for the endpoints where a signed-in caller
+    confirms with the password (password change, email change): a wrong one is a guess at it.
+    The view refunds it when the password was right, or when the body was refused unread.
+    """
+
+    def get_ident(self, request):
+        self.username = request.user.username
+        return super().get_ident(request)
 
 
 def body_username(request):
@@ -275,34 +292,3 @@ def count_request(throttles, request, view=None):
             return throttle
         counted.append(throttle)
     return None
-
-
-def throttle_signins(login_view):
-    """
-    The sign-in throttles (per client address, and per account on failures) for a plain Django
-    login view that answers a successful POST with a redirect: ``django.contrib.admin``'s. A
-    refused attempt gets 429 ``{"message": ...}`` with ``Retry-After``, as on the API.
-    """
-
-    @wraps(login_view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return login_view(request, *args, **kwargs)
-        account = FailedSigninThrottle(username=request.POST.get("username"))
-        # Django's form checks no password unless both fields are filled in: only then can the
-        # attempt fail on the account.
-        attempts_password = bool(request.POST.get("username") and request.POST.get("password"))
-        throttles = [SigninIPThrottle(), account] if attempts_password else [SigninIPThrottle()]
-        try:
-            refused = count_request(throttles, request)
-            if refused is not None:
-                wait = refused.wait()
-                return json_error(str(exceptions.Throttled(wait).detail), 429, **{"Retry-After": str(wait)})
-            response = login_view(request, *args, **kwargs)
-            if isinstance(response, HttpResponseRedirect):  # signed in: not a failed attempt
-                account.refund(request)
-        except ServiceUnavailable as exc:
-            return json_error(str(exc.detail), exc.status_code, **{"Retry-After": str(exc.wait)})
-        return response
-
-    return wrapper

@@ -10,6 +10,8 @@ of API.md's table for it, which is most of the module; splitting by endpoint wou
 contract section over several files.
 """
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -18,7 +20,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions
-from rest_framework.fields import BooleanField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,12 +30,13 @@ from mfa.serializers import SecondFactorRequiredSerializer, SetupRequiredSeriali
 from recovery import services as recovery
 
 from . import cookies
-from .api import PublicAPIView, SignedInAPIView, body_field, user_agent
+from .api import PublicAPIView, SignedInAPIView, user_agent
 from .authentication import Unauthorized
 from .messages import (
     EMAIL_NOT_VERIFIED,
     EMAIL_TAKEN,
     INVALID_CREDENTIALS,
+    NOT_FOUND,
     OLD_PASSWORD_INCORRECT,
     PASSWORD_CHANGED,
     REFRESH_TOKEN_EXPIRED,
@@ -71,6 +73,7 @@ from .serializers import (
 from .signin import open_session, signin_response
 from .throttling import (
     FailedSigninThrottle,
+    PasswordConfirmationThrottle,
     RefreshIPThrottle,
     SigninIPThrottle,
     SignupIPThrottle,
@@ -209,21 +212,19 @@ class RefreshTokenView(PublicAPIView):
 
     def post(self, request):
         cookie_token = cookies.refresh_cookie(request)  # origin-checked before the body is read
-        refresh_token = body_field(request, "refreshToken")
+        refresh_token = RefreshTokenSerializer.read(request.data)["refreshToken"]
         if refresh_token is None:
             refresh_token = cookie_token
         if refresh_token is None:
             raise RefreshTokenRequired()
-        found = None
-        if isinstance(refresh_token, str):
-            try:
-                found = Session.objects.redeem_refresh_token(refresh_token)
-            except RefreshTokenReused:
-                raise RefreshTokenUnknown() from None
+        try:
+            found = Session.objects.redeem_refresh_token(refresh_token)
+        except RefreshTokenReused:
+            raise RefreshTokenUnknown() from None
         if found is None:
             raise RefreshTokenUnknown()
         session, is_current = found
-        if session.is_revoked or not session.user.is_active:
+        if session.is_revoked or not session.user.is_active or not session.has_current_password:
             raise RefreshTokenUnknown()
         if session.is_expired:
             raise RefreshTokenExpired()
@@ -260,10 +261,11 @@ class SignoutView(PublicAPIView):
         cookie_token = cookies.refresh_cookie(request)
         if isinstance(request.auth, AccessToken):  # not a proxy assertion
             sessions |= Session.objects.filter(pk=request.auth[SESSION_ID_CLAIM], user=request.user)
-        refresh_token = body_field(request, "refreshToken") or cookie_token
-        if isinstance(refresh_token, str) and refresh_token:
+        body = SignoutSerializer.read(request.data)
+        refresh_token = body.get("refreshToken") or cookie_token
+        if refresh_token:
             sessions |= Session.objects.with_refresh_token(refresh_token)
-        if wants_all(body_field(request, "all")):
+        if body.get("all"):
             # Evaluated first: MySQL cannot UPDATE a table filtered by a subquery on itself.
             user_ids = set(sessions.live().values_list("user_id", flat=True))
             sessions = Session.objects.filter(user__in=user_ids)
@@ -271,14 +273,6 @@ class SignoutView(PublicAPIView):
         if revoked:
             log_event("session_revoked", request, reason="signout", sessions=revoked)
         return cookies.clear_token_cookies(Response({"message": SIGNED_OUT}), request)
-
-
-def wants_all(value):
-    """``all`` as DRF's ``BooleanField`` reads it (``true``, ``"true"``, ``1``, ...); anything else is no."""
-    try:
-        return BooleanField().run_validation(value) is True
-    except exceptions.ValidationError:
-        return False
 
 
 @extend_schema(
@@ -299,21 +293,9 @@ class SessionListView(SignedInAPIView):
     """``GET /api/auth/sessions``: the caller's live sessions, newest first."""
 
     def get(self, request):
-        current = current_session(request)
         sessions = request.user.sessions.live().order_by("-created_at", "-pk")
-        return Response(
-            [
-                {
-                    "id": session.pk,
-                    "createdAt": session.created_at,
-                    "lastUsedAt": session.last_used_at or session.created_at,
-                    "expiresAt": session.expires_at,
-                    "userAgent": session.user_agent,
-                    "current": session == current,
-                }
-                for session in sessions
-            ]
-        )
+        context = {"current": current_session(request)}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
 @extend_schema(
@@ -321,7 +303,7 @@ class SessionListView(SignedInAPIView):
     parameters=[OpenApiParameter("session_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     responses={
         200: message_response(SESSION_REVOKED),
-        **api_errors(*TOKEN_ERRORS, (404, "Not found."), *DATABASE_ERRORS),
+        **api_errors(*TOKEN_ERRORS, (404, NOT_FOUND), *DATABASE_ERRORS),
     },
 )
 class SessionDetailView(SignedInAPIView):
@@ -361,29 +343,31 @@ class PasswordChangeView(SignedInAPIView):
     """
 
     permission_classes = [HasSession]
+    throttle_classes = [PasswordConfirmationThrottle]
 
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            self.refund(PasswordConfirmationThrottle)  # no password was checked: not a failed attempt
+            raise exceptions.ValidationError(serializer.errors)
         user = request.user
-        throttle = FailedSigninThrottle(username=user.username)
-        if not throttle.allow_request(request, self):
-            self.throttled(request, throttle.wait())
         if not user.check_password(serializer.validated_data["oldPassword"]):
             log_event("password_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"oldPassword": [OLD_PASSWORD_INCORRECT]})
-        throttle.refund(request, self)
+        self.refund(PasswordConfirmationThrottle)
         current = current_session(request)
         with transaction.atomic():
             # Conditional: the session may have been revoked or evicted since authentication.
             if not Session.objects.filter(pk=current.pk, expires_at__gt=timezone.now()).revoke():
                 raise Unauthorized()
+            # The new hash ends every session opened under the old one; the replacement session
+            # is opened under the new one.
+            user.set_password(serializer.validated_data["newPassword"])
+            user.save(update_fields=["password"])
             session, refresh_token = Session.objects.start(
                 user, user_agent(request), expires_at=current.expires_at
             )
-            user.set_password(serializer.validated_data["newPassword"])
-            user.keep_session_id = session.pk
-            user.save(update_fields=["password"])
+        log_event("password_changed", request, user=user.pk, level=logging.INFO)
         access_token = AccessToken.for_session(session)
         return cookies.token_response(
             {

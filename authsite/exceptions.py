@@ -124,7 +124,7 @@ def json_error(message, status_code, **headers):
 @csrf_exempt
 def not_found(request, exception=None):
     """handler404, and the catch-all for unknown API paths (so DEBUG never shows an HTML page)."""
-    return json_error("Not found.", 404)
+    return json_error(messages.NOT_FOUND, 404)
 
 
 def bad_request(request, exception=None):

@@ -105,7 +105,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "authsite.urls"
 WSGI_APPLICATION = "authsite.wsgi.application"
-ASGI_APPLICATION = "authsite.asgi.application"
 
 # The API's paths answer with and without a trailing slash, never with a redirect.
 APPEND_SLASH = False

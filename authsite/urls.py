@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from accounts.throttling import throttle_signins
+from accounts.admin import throttle_signins
 from accounts.views import JWKSView
 from content.views import HelloView
 

@@ -3,7 +3,7 @@ The admin's login asks staff who have a second factor for its code: Django's doc
 ``AdminSite.login_form`` (with ``login_template`` to show the extra field), set on the default
 site by ``install`` (``MfaConfig.ready``). The code field is optional: staff without a factor sign
 in as before. A wrong or missing code is a failed login (the sign-in throttles count it, as a
-wrong password: ``accounts.throttling.throttle_signins``). Recovery codes work here as well.
+wrong password: ``accounts.admin.throttle_signins``). Recovery codes work here as well.
 
 Staff holding a role of ``MFA_REQUIRED_ROLES`` without an authenticator app are refused, even with
 a passkey: the API would not let their password alone through (``mfa.signin``), and this form has

@@ -22,6 +22,15 @@ from rest_framework.response import Response
 
 from accounts import cookies
 from accounts.api import PublicAPIView, SignedInAPIView, body_field
+from accounts.messages import (
+    IDENTITY_UNLINKED,
+    LAST_WAY_IN,
+    NOT_FOUND,
+    OIDC_INVALID_CODE,
+    OIDC_INVALID_FLOW,
+    OIDC_INVALID_LINK_REQUEST,
+    OIDC_INVALID_NEXT,
+)
 from accounts.models import Session, User
 from accounts.origins import OriginNotAllowed
 from accounts.permissions import current_session
@@ -42,19 +51,13 @@ from .serializers import CodeSerializer, IdentitySerializer, LinkRequestSerializ
 
 logger = logging.getLogger("authsite.oidc")
 
-INVALID_NEXT = "Invalid next URL!"
-INVALID_LINK = "Invalid or expired link request!"
-INVALID_FLOW = "Invalid or expired sign-in attempt!"
-INVALID_CODE = "Invalid or expired code!"
-UNLINKED = "Identity unlinked."
-LAST_WAY_IN = "This identity is the account's last way to sign in!"
 
 
 PROVIDER = OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH,
                             description="A name from OIDC_PROVIDERS (e.g. google)")
 NEXT = OpenApiParameter("next", OpenApiTypes.URI, description="Where the flow ends (an allowed origin)")
 REDIRECT = OpenApiResponse(description="To the provider, or to next with #code=, #linked= or #error=")
-NOT_FOUND = (404, "Not found.")
+NOT_FOUND_ERROR = (404, NOT_FOUND)
 
 
 def provider_named(name):
@@ -76,7 +79,7 @@ def to_next(next_url, **fragment):
     summary="Start signing in with an OpenID Connect provider (302 to it)",
     parameters=[PROVIDER, NEXT, OpenApiParameter("link", OpenApiTypes.STR, description="A ticket from .../link")],
     responses={302: REDIRECT, **api_errors(
-        (400, INVALID_NEXT), (400, INVALID_LINK), NOT_FOUND, *THROTTLED, *DATABASE_ERRORS)},
+        (400, OIDC_INVALID_NEXT), (400, OIDC_INVALID_LINK_REQUEST), NOT_FOUND_ERROR, *THROTTLED, *DATABASE_ERRORS)},
 )
 class LoginView(PublicAPIView):
     """``GET .../<provider>/login?next=<url>``: 302 to the provider (``&link=<ticket>`` to link)."""
@@ -87,12 +90,12 @@ class LoginView(PublicAPIView):
         provider = provider_named(provider)
         next_url = request.query_params.get("next", settings.OIDC_DEFAULT_NEXT)
         if not flows.allowed_next(next_url):
-            raise exceptions.ValidationError({"next": [INVALID_NEXT]})
+            raise exceptions.ValidationError({"next": [OIDC_INVALID_NEXT]})
         link_user = None
         if "link" in request.query_params:
             ticket = flows.redeem_link_ticket(request.query_params["link"])
             if ticket is None or not _live(*ticket):
-                raise exceptions.ValidationError({"link": [INVALID_LINK]})
+                raise exceptions.ValidationError({"link": [OIDC_INVALID_LINK_REQUEST]})
             link_user = ticket[0]
         try:
             metadata = metadata_for(provider)
@@ -114,7 +117,7 @@ def _live(user_id, session_id):
 @extend_schema(
     summary="The provider's answer (302 to next)",
     parameters=[PROVIDER, *(OpenApiParameter(name, OpenApiTypes.STR) for name in ("state", "code", "iss", "error"))],
-    responses={302: REDIRECT, **api_errors((400, INVALID_FLOW), NOT_FOUND, *THROTTLED, *DATABASE_ERRORS)},
+    responses={302: REDIRECT, **api_errors((400, OIDC_INVALID_FLOW), NOT_FOUND_ERROR, *THROTTLED, *DATABASE_ERRORS)},
 )
 class CallbackView(PublicAPIView):
     """``GET .../<provider>/callback``: the provider's answer; 302 to ``next``."""
@@ -125,7 +128,7 @@ class CallbackView(PublicAPIView):
         provider = provider_named(provider)
         flow = flows.Flow.from_cookie(request)
         if flow is None or flow.provider != provider.name:
-            raise exceptions.ValidationError({"state": [INVALID_FLOW]})
+            raise exceptions.ValidationError({"state": [OIDC_INVALID_FLOW]})
         try:
             result = self.complete(request, provider, flow)
         except SignInRefused as exc:
@@ -179,7 +182,7 @@ class CallbackView(PublicAPIView):
     summary="Trade the one-time code for the sign-in tokens",
     request=CodeSerializer,
     responses={200: SigninResponseSerializer, **api_errors(
-        (400, INVALID_CODE), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS)},
+        (400, OIDC_INVALID_CODE), *BODY_ERRORS, *THROTTLED, *DATABASE_ERRORS)},
 )
 class TokenView(PublicAPIView):
     """``POST /api/auth/oidc/token {code}``: the sign-in body of the session the code opened."""
@@ -192,7 +195,7 @@ class TokenView(PublicAPIView):
         try:
             session, refresh_token = OneTimeCode.objects.redeem(body_field(request, "code"))
         except CodeInvalid:
-            raise exceptions.ValidationError({"code": [INVALID_CODE]}) from None
+            raise exceptions.ValidationError({"code": [OIDC_INVALID_CODE]}) from None
         return signin_response(session.user, session, refresh_token)
 
 
@@ -201,7 +204,7 @@ class TokenView(PublicAPIView):
     parameters=[PROVIDER],
     request=LinkRequestSerializer,
     responses={200: LinkStartedSerializer, **api_errors(
-        (400, INVALID_NEXT), *TOKEN_ERRORS, NOT_FOUND, *BODY_ERRORS, *DATABASE_ERRORS)},
+        (400, OIDC_INVALID_NEXT), *TOKEN_ERRORS, NOT_FOUND_ERROR, *BODY_ERRORS, *DATABASE_ERRORS)},
 )
 class LinkView(SignedInAPIView):
     """``POST .../<provider>/link {next?}``: ``{"location": url}``: open it to link an identity."""
@@ -210,7 +213,7 @@ class LinkView(SignedInAPIView):
         provider = provider_named(provider)
         next_url = body_field(request, "next") or settings.OIDC_DEFAULT_NEXT
         if not flows.allowed_next(next_url):
-            raise exceptions.ValidationError({"next": [INVALID_NEXT]})
+            raise exceptions.ValidationError({"next": [OIDC_INVALID_NEXT]})
         session = current_session(request)
         ticket = flows.link_ticket(request.user, session.pk if session else None)
         query = urlencode({"next": next_url, "link": ticket})
@@ -240,8 +243,8 @@ class IdentityListView(SignedInAPIView):
 @extend_schema(
     summary="Unlink one of the caller's identities",
     parameters=[OpenApiParameter("identity_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-    responses={200: message_response(UNLINKED), **api_errors(
-        (400, LAST_WAY_IN), *TOKEN_ERRORS, NOT_FOUND, *DATABASE_ERRORS)},
+    responses={200: message_response(IDENTITY_UNLINKED), **api_errors(
+        (400, LAST_WAY_IN), *TOKEN_ERRORS, NOT_FOUND_ERROR, *DATABASE_ERRORS)},
 )
 class IdentityDetailView(SignedInAPIView):
     """``DELETE /api/auth/identities/<id>``: unlink, unless it is the last way to sign in."""
@@ -254,4 +257,4 @@ class IdentityDetailView(SignedInAPIView):
             if not others and not user.has_usable_password():
                 raise exceptions.ValidationError({"identity": [LAST_WAY_IN]})
             identity.delete()
-        return Response({"message": UNLINKED})
+        return Response({"message": IDENTITY_UNLINKED})

@@ -16,18 +16,15 @@ header carries the proxy's signed assertion and how to verify it (``proxyauth.ve
 ``ProxyAssertionAuthentication`` is listed first in DRF's ``DEFAULT_AUTHENTICATION_CLASSES`` so that
 a present assertion is always checked, and so that its ``authenticate_header`` makes DRF answer a
 failed assertion with 401 (DRF turns failures into 403 when the first authenticator has none).
-``authenticate_proxy_request()`` is the same check for plain Django views (``proxy_authenticated``
-decorates one).
+``authenticate_proxy_request()`` is the check itself, on a plain Django request.
 """
 
 import logging
-from functools import wraps
 
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 
 from accounts.authentication import AccessTokenAuthentication, Unauthorized
-from authsite.exceptions import json_error
 
 from .models import ExternalIdentity, IdentityConflict
 from .verifier import InvalidAssertion, verify
@@ -89,23 +86,3 @@ class ProxyAssertionAuthentication(BaseAuthentication):
     def authenticate_header(self, request):
         # The challenge a client can answer directly: authsite's own bearer tokens.
         return AccessTokenAuthentication().authenticate_header(request)
-
-
-def proxy_authenticated(view):
-    """
-    For a plain Django view: ``request.user`` is the proxy user when the request carries a valid
-    assertion (and ``request.proxy_assertion`` the ``VerifiedAssertion``); an invalid one is
-    answered with the contract's 401; without one the view runs unchanged.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            result = authenticate_proxy_request(request)
-        except Unauthorized as exc:
-            return json_error(str(exc.detail), exc.status_code)
-        if result is not None:
-            request.user, request.proxy_assertion = result
-        return view(request, *args, **kwargs)
-
-    return wrapper

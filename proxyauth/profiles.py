@@ -10,7 +10,9 @@ values and refuses an incomplete or unsafe one with a ``ValueError`` that says w
 """
 
 import ipaddress
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 IAP_ISSUER = "https://cloud.google.com/iap"
@@ -30,7 +32,7 @@ ALGORITHM_FAMILIES = {
 class ProxyProfile:
     name: str
     header: str
-    algorithms: tuple
+    algorithms: tuple[str, ...]
     jwks_url: str
     issuer: str
     audience: str
@@ -38,7 +40,7 @@ class ProxyProfile:
     # exactly the string ``audience`` (Google's rule).
     audience_in_list: bool = False
     # Upper bound on ``exp - iat`` in seconds (leeway included), or None.
-    max_lifetime: int = None
+    max_lifetime: int | None = None
     leeway: int = 30
     subject_claim: str = "sub"
     email_claim: str = "email"
@@ -49,16 +51,16 @@ class ProxyProfile:
     jwks_refetch_interval: int = 60
 
     @property
-    def meta_key(self):
+    def meta_key(self) -> str:
         """The header's key in a WSGI/Django ``request.META``."""
         return "HTTP_" + self.header.upper().replace("-", "_")
 
     @property
-    def required_claims(self):
+    def required_claims(self) -> list[str]:
         return ["exp", "iat", "iss", "aud", self.subject_claim, self.email_claim]
 
 
-PRESETS = {
+PRESETS: dict[str, dict[str, Any]] = {
     "iap": {
         "header": "X-Goog-Iap-Jwt-Assertion",
         "algorithms": ("ES256",),
@@ -76,7 +78,7 @@ PRESETS = {
 }
 
 
-def _check_url(url):
+def _check_url(url: str) -> str:
     """https anywhere; http only to a loopback address; file for keys on local disk."""
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
@@ -97,7 +99,7 @@ def _check_url(url):
     )
 
 
-def _check_algorithms(algorithms):
+def _check_algorithms(algorithms: Sequence[str]) -> tuple[str, ...]:
     if not algorithms:
         raise ValueError("PROXY_AUTH_ALGORITHMS is required (for example ES256 or RS256).")
     families = set()
@@ -112,8 +114,9 @@ def _check_algorithms(algorithms):
     return tuple(algorithms)
 
 
-def resolve(name, *, audience, header="", jwks_url="", issuer="", algorithms=(),
-            subject_claim="", email_claim="", max_lifetime=None, jwks_timeout=None):
+def resolve(name: str, *, audience: str, header: str = "", jwks_url: str = "", issuer: str = "",
+            algorithms: Iterable[str] = (), subject_claim: str = "", email_claim: str = "",
+            max_lifetime: int | None = None, jwks_timeout: float | None = None) -> ProxyProfile:
     """The profile ``name`` with the operator's values (empty ones keep the preset's)."""
     if name not in PRESETS:
         raise ValueError(f"PROXY_AUTH must be off, {', '.join(PRESETS)}; not {name!r}.")

@@ -18,13 +18,14 @@ log only; the client sees the generic ``Unauthorized!``.
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
 from accounts.models import identity_key_fits
 
 from .keysets import key_set_for
-from .profiles import ALGORITHM_FAMILIES
+from .profiles import ALGORITHM_FAMILIES, ProxyProfile
 
 MAX_ASSERTION_LENGTH = 8192
 MAX_KID_LENGTH = 128
@@ -46,17 +47,17 @@ class VerifiedAssertion:
     provider: str  # the issuer
     subject: str
     email: str
-    claims: dict
+    claims: dict[str, Any]
 
 
-def _check_shape(token):
+def _check_shape(token: str) -> None:
     if len(token) > MAX_ASSERTION_LENGTH:
         raise InvalidAssertion("too long")
     if not token.isascii() or not _SHAPE.fullmatch(token):
         raise InvalidAssertion("not a compact JWS")
 
 
-def _key_for(token, profile):
+def _key_for(token: str, profile: ProxyProfile) -> tuple[str, jwt.PyJWK]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -74,22 +75,22 @@ def _key_for(token, profile):
     return header["alg"], key
 
 
-def key_fits(algorithm, key):
+def key_fits(algorithm: str, key: jwt.PyJWK) -> bool:
     """Whether the ``PyJWK`` ``key`` is of the type (and curve) ``algorithm`` signs with."""
-    if algorithm not in ALGORITHM_FAMILIES.get(key.key_type, ()):
+    if algorithm not in ALGORITHM_FAMILIES.get(key.key_type or "", ()):
         return False
     curve = EC_CURVES.get(algorithm)
     return curve is None or key.key.curve.name == curve
 
 
-def _claim(claims, name, max_length):
+def _claim(claims: dict[str, Any], name: str, max_length: int) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
         raise InvalidAssertion(f"claim {name!r} missing or malformed")
     return value
 
 
-def verify(token, profile):
+def verify(token: str, profile: ProxyProfile) -> VerifiedAssertion:
     """The ``VerifiedAssertion`` in ``token`` (a str), checked against ``profile``."""
     _check_shape(token)
     algorithm, key = _key_for(token, profile)
@@ -118,7 +119,7 @@ def verify(token, profile):
     )
 
 
-def _email(claims, name):
+def _email(claims: dict[str, Any], name: str) -> str:
     """The email claim: an address whose identity key fits its column (else a 500 on MariaDB)."""
     email = _claim(claims, name, MAX_EMAIL_LENGTH)
     if "@" not in email:

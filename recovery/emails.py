@@ -49,15 +49,20 @@ def password_changed(message):
     return render("password_changed", message.to, user=message.user)
 
 
+def address_confirmation(message, user):
+    """The ``message.kind`` mail with the link that confirms ``message.to`` as ``user``'s address."""
+    return render(
+        message.kind, message.to, user=user, link=email_link(user, message.to),
+        days=settings.EMAIL_VERIFY_TIMEOUT // 86400,
+    )
+
+
 @composer("email_verify")
 def email_verify(message):
     user = message.user
     if user is None or not user.is_active or user.email != message.to or user.email_verified:
         return None
-    return render(
-        "email_verify", message.to, user=user, link=email_link(user, message.to),
-        days=settings.EMAIL_VERIFY_TIMEOUT // 86400,
-    )
+    return address_confirmation(message, user)
 
 
 @composer("email_change")
@@ -65,10 +70,7 @@ def email_change(message):
     user = message.user
     if user is None or not user.is_active or user.email != message.data.get("from"):
         return None
-    return render(
-        "email_change", message.to, user=user, link=email_link(user, message.to),
-        days=settings.EMAIL_VERIFY_TIMEOUT // 86400,
-    )
+    return address_confirmation(message, user)
 
 
 @composer("email_changed")

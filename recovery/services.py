@@ -42,16 +42,17 @@ def send_password_reset(user):
 def reset_password(user, new_password):
     """
     Set ``user``'s new password (the link then stops working) and, as a reset proves the owner:
-    revoke every session (``User.save``), clear the failed sign-ins counted on the account, mark the
-    address verified (only it received the link), and queue a notice to it.
+    end every session (the new hash no longer matches theirs: ``Session.password_digest``), clear
+    the failed sign-ins counted on the account, mark the address verified (only it received the
+    link), and queue a notice to it.
     """
     with transaction.atomic():
         user.set_password(new_password)
-        user.keep_session_id = None
         user.email_verified = True
         user.save(update_fields=["password", "email_verified"])
         enqueue("password_changed", user.email, user=user)
     clear_failed_signins(user.username)
+    log_event("password_changed", user=user.pk, level=logging.INFO)
     log_event("password_reset", user=user.pk, level=logging.INFO)
 
 

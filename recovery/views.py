@@ -25,7 +25,7 @@ from accounts.messages import (
 from accounts.models import identity_key
 from accounts.schema import THROTTLED, TOKEN_ERRORS, invalid_field, message_response
 from accounts.security import log_event
-from accounts.throttling import FailedSigninThrottle
+from accounts.throttling import PasswordConfirmationThrottle
 from authsite.schema import BODY_ERRORS, DATABASE_ERRORS, api_errors
 
 from . import services
@@ -208,18 +208,19 @@ class EmailResendView(SignedInAPIView):
     },
 )
 class EmailChangeView(SignedInAPIView):
+    # A wrong password counts as a failed sign-in on the account (as a password change does).
+    throttle_classes = [PasswordConfirmationThrottle]
+
     def post(self, request):
         serializer = EmailChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            self.refund(PasswordConfirmationThrottle)  # no password was checked
+            raise exceptions.ValidationError(serializer.errors)
         user, new_email = request.user, serializer.validated_data["newEmail"]
-        # A wrong password counts as a failed sign-in on the account (as a password change does).
-        attempts = FailedSigninThrottle(username=user.username)
-        if not attempts.allow_request(request, self):
-            self.throttled(request, attempts.wait())
         if not user.check_password(serializer.validated_data["password"]):
             log_event("email_change_failed", request, user=user.pk)
             raise exceptions.ValidationError({"password": [PASSWORD_INCORRECT]})
-        attempts.refund(request, self)
+        self.refund(PasswordConfirmationThrottle)
         if identity_key(new_email) == identity_key(user.email):
             raise Rejected(SAME_EMAIL)
         sends = EmailChangeThrottle()

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import requests
 
-from tests.servers import free_port
+from tests.servers import ProductionServer, free_port
 
 DIRECTORY = Path(__file__).resolve().parent / "oidcprovider"
 CLIENT_ID = "authsite-test"
@@ -66,6 +67,24 @@ def sign_in(api, op, name="alice"):
 
 def redeem(api, code):
     return api.post("/api/auth/oidc/token", {"code": code}, format="json")
+
+
+@contextmanager
+def production_site(host, allowed_origin=SPA):
+    """
+    The production server (server.py) with provider ``corp`` on a real ``OpenIDProvider``, the
+    browser app at ``allowed_origin`` allowed; yields ``(site URL, op)``. ``host`` is how the
+    clients name the site (a browser needs ``localhost`` for its cookies).
+    """
+    server = ProductionServer()
+    site = f"http://{host}:{server.port}"
+    with OpenIDProvider([f"{site}/api/auth/oidc/corp/callback"]) as op:
+        server.env.update(
+            SITE_URL=site, OIDC_PROVIDERS="corp", OIDC_CORP_ISSUER=op.issuer, OIDC_CORP_CLIENT_ID=CLIENT_ID,
+            OIDC_CORP_CLIENT_SECRET=CLIENT_SECRET, CORS_ALLOWED_ORIGINS=allowed_origin,
+        )
+        with server:
+            yield site, op
 
 
 class OpenIDProvider:

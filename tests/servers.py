@@ -33,7 +33,6 @@ import http.client
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,18 +40,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.scaleout.cluster import free_port, stop_group
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 LEAKY_VARIABLES = ("DJANGO_", "JWT_", "DATABASE_", "PROXY_AUTH", "REDIS_URL", "LOG_LEVEL", "THROTTLE_")
 
 _migrated = {}
-
-
-def free_port():
-    """A port on 127.0.0.1 that was free a moment ago (the OS picked it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def clean_environ(**env):
@@ -115,12 +109,7 @@ class ProductionServer:
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            stop_group(self.process, timeout=10)
 
     def log(self):
         try:

@@ -1,5 +1,7 @@
 """The Django admin: users with their roles, roles with user counts, sessions."""
 
+import logging
+
 import pytest
 
 from accounts.models import Role, Session, User
@@ -105,3 +107,18 @@ def test_sessions_list_and_bulk_revoke(staff_client, alice):
     )
     assert response.status_code == 302
     assert Session.objects.filter(revoked_at=None).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_password_set_in_the_admin_ends_the_users_sessions_and_is_logged(staff_client, alice, signin, api, caplog):
+    tokens = signin(alice)
+    with caplog.at_level(logging.INFO, logger="authsite.security"):
+        response = staff_client.post(
+            f"/admin/accounts/user/{alice.pk}/password/",
+            {"password1": "another horse 34", "password2": "another horse 34", "usable_password": "true"},
+        )
+    assert response.status_code == 302
+    events = [r.getMessage() for r in caplog.records if r.name == "authsite.security"]
+    assert any('"event": "password_changed"' in e and f'"user": {alice.pk}' in e for e in events)
+    response = api.get("/api/test/user", HTTP_X_ACCESS_TOKEN=tokens["accessToken"])
+    assert (response.status_code, response.json()) == (401, {"message": "Unauthorized!"})

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.oidcop import CLIENT_ID, CLIENT_SECRET, OpenIDProvider
-from tests.servers import ProductionServer
+from tests.oidcop import production_site
 
 # The SPA's port: the one place it is set.
 SPA_PORT = 19281
@@ -42,15 +41,8 @@ def spa():
 
 @pytest.fixture
 def site(spa):
-    server = ProductionServer()
-    api = f"http://localhost:{server.port}"
-    with OpenIDProvider([f"{api}/api/auth/oidc/corp/callback"]) as op:
-        server.env.update(
-            SITE_URL=api, OIDC_PROVIDERS="corp", OIDC_CORP_ISSUER=op.issuer, OIDC_CORP_CLIENT_ID=CLIENT_ID,
-            OIDC_CORP_CLIENT_SECRET=CLIENT_SECRET, CORS_ALLOWED_ORIGINS=SPA,
-        )
-        with server:
-            yield api
+    with production_site("localhost", SPA) as (api, _):
+        yield api
 
 
 def test_sign_in_with_oidc_from_an_spa_in_chromium(site, spa, capsys):

@@ -6,7 +6,6 @@ sign in through the API with it. Screenshots go to tests/output/browser/ (named 
 """
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness import PYTHON, ROOT, Server
+from tests.servers import free_port
 
 from .conftest import SMTPFixture, link_in
 
@@ -21,11 +21,6 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parent / "output" / "browser"
 OLD_PASSWORD, NEW_PASSWORD = "bench-password-9f3k", "a brand new secret 42"
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition, timeout=30):

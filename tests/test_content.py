@@ -258,7 +258,7 @@ def test_deactivated_user_is_refused_on_next_request(api, alice, token_for):
 
 
 # Query budget per protected request: one query loads the session, its user and the user's roles
-# (accounts.authentication; tests/test_sessions.py pins the refusals too).
+# (accounts.authentication; tests/test_session_ending.py pins the refusals too).
 
 QUERY_COUNTS = [
     ("/api/test/all", 0),

@@ -1,6 +1,6 @@
 """
 ``GET /hello`` for callers with authsite's own access tokens: HTML by default, JSON on request,
-the contract's JSON errors always. (Proxy-authenticated callers: tests/test_proxy_auth.py.)
+the contract's JSON errors always. (Proxy-authenticated callers: tests/test_proxy_*.py.)
 """
 
 import pytest

@@ -8,23 +8,13 @@ import json
 import pytest
 import requests
 
-from tests.oidcop import CLIENT_ID, CLIENT_SECRET, OpenIDProvider
-from tests.servers import ProductionServer
-
-SPA = "http://localhost:19281"
+from tests.oidcop import SPA, production_site
 
 
 @pytest.fixture(scope="module")
 def stack():
-    server = ProductionServer()
-    site = f"http://127.0.0.1:{server.port}"
-    with OpenIDProvider([f"{site}/api/auth/oidc/corp/callback"]) as op:
-        server.env.update(
-            SITE_URL=site, OIDC_PROVIDERS="corp", OIDC_CORP_ISSUER=op.issuer, OIDC_CORP_CLIENT_ID=CLIENT_ID,
-            OIDC_CORP_CLIENT_SECRET=CLIENT_SECRET, CORS_ALLOWED_ORIGINS=SPA,
-        )
-        with server:
-            yield site, op
+    with production_site("127.0.0.1", SPA) as (site, op):
+        yield site, op
 
 
 def test_sign_in_through_the_production_server(stack):

@@ -8,7 +8,6 @@ was a ``ProgrammingError`` 1146, a 500; a connection whose database was dropped 
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from django.db import connection
 
 from accounts.apps import create_cache_table
 from authsite.exceptions import UNAVAILABLE_MESSAGE
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,11 +32,6 @@ def database_url():
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"{scheme}://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or default_port}/{db['NAME']}"
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(port, method, path, body=None):

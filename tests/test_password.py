@@ -1,6 +1,7 @@
 """POST /api/auth/password: {oldPassword, newPassword}."""
 
 import json
+import logging
 from urllib.parse import urlencode
 
 import pytest
@@ -55,6 +56,15 @@ def test_password_change_keeps_only_the_current_session_with_fresh_tokens(
     assert api.post(
         "/api/auth/signin", {"username": "alice", "password": PASSWORD}, format="json"
     ).status_code == 401
+
+
+def test_a_password_change_is_logged_as_a_security_event(api, alice, signin, caplog):
+    tokens = signin(alice)
+    with caplog.at_level(logging.INFO, logger="authsite.security"):
+        response = change(api, tokens["accessToken"], {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD})
+    assert response.status_code == 200
+    events = [r.getMessage() for r in caplog.records if r.name == "authsite.security"]
+    assert any('"event": "password_changed"' in e and f'"user": {alice.pk}' in e for e in events)
 
 
 def test_a_wrong_old_password_is_400_and_changes_nothing(api, alice, signin):

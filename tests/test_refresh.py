@@ -57,6 +57,17 @@ def test_form_encoded_body(api, tokens):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body, expected",
+    [("refreshToken=", "unknown"), ("other=x", "required"), ("refreshToken=a&refreshToken=", "unknown")],
+)
+def test_form_encoded_bodies_without_a_usable_token(api, body, expected):
+    # A form's blank field is a blank token (unknown), not a missing one; the last value counts.
+    response = api.generic("POST", URL, body, content_type="application/x-www-form-urlencoded")
+    assert (response.status_code, response.json()) == (403, {"unknown": UNKNOWN, "required": REQUIRED}[expected])
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("data", [{}, {"refreshToken": None}, {"other": "x"}, [], "token"])
 def test_missing_token_is_403(api, data):
     response = api.post(URL, data, format="json")

@@ -140,6 +140,33 @@ def test_successful_signins_do_not_count_against_the_account(api, alice, rates):
         assert signin(api, ip=f"192.0.2.{n}").status_code == 200
 
 
+def test_wrong_passwords_on_email_change_count_against_the_account_malformed_bodies_do_not(api, alice, rates, token_for):
+    rates(signin_user="2/hour")
+    token = token_for(alice)
+    for _ in range(3):  # refused unread: not counted
+        response = api.post("/api/auth/email", {"password": "wrong"}, format="json", HTTP_X_ACCESS_TOKEN=token)
+        assert response.status_code == 400
+    for _ in range(2):
+        response = api.post(
+            "/api/auth/email", {"password": "wrong", "newEmail": "new@example.com"}, format="json",
+            HTTP_X_ACCESS_TOKEN=token,
+        )
+        assert response.status_code == 400
+    assert_throttled(signin(api), HOUR)
+
+
+def test_malformed_password_changes_do_not_count_against_the_account(api, alice, rates, token_for):
+    # No password was checked: a body the serializer refuses is no guess at the account.
+    rates(signin_user="2/hour")
+    token = token_for(alice)
+    for _ in range(3):
+        response = api.post(
+            "/api/auth/password", {"oldPassword": "wrong"}, format="json", HTTP_X_ACCESS_TOKEN=token
+        )
+        assert response.status_code == 400
+    assert signin(api).status_code == 200
+
+
 def test_failed_password_changes_count_against_the_account(api, alice, rates, token_for):
     rates(signin_user="2/hour")
     token = token_for(alice)

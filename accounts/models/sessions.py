@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..security import log_event
 from ..tokens import generate_refresh_token, refresh_token_digest, successor_refresh_token
-from .users import User
+from .users import User, current_password_digest, password_digest
 
 
 class SessionQuerySet(models.QuerySet):
@@ -22,16 +22,32 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(Q(token_digest=digest) | Q(retired_tokens__token_digest=digest))
 
     def live(self):
-        """Sessions that are neither revoked nor expired, of active users."""
-        return self.filter(revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True)
+        """
+        Sessions that are neither revoked nor expired, of active users, opened under their user's
+        current password (``users.password_digest``). ``accounts.queries`` writes the same
+        conditions as SQL for the hot path (tests/test_queries.py holds the two together).
+        """
+        return self.filter(
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+            password_digest=current_password_digest("user__password"),
+        )
 
     def revoke(self):
         """Revoke the sessions not revoked yet; returns how many."""
         return self.filter(revoked_at=None).update(revoked_at=timezone.now())
 
     def purgeable(self):
-        """Sessions that can never be used again: revoked or expired."""
-        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
+        """
+        Sessions that can never be used again: revoked, expired, or opened under a password that
+        is no longer their user's (a password hash never comes back: each one has its own salt).
+        """
+        return self.filter(
+            Q(revoked_at__isnull=False)
+            | Q(expires_at__lte=timezone.now())
+            | ~Q(password_digest=current_password_digest("user__password"))
+        )
 
 
 class RefreshTokenReused(Exception):
@@ -41,7 +57,9 @@ class RefreshTokenReused(Exception):
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
     def start(self, user, user_agent="", expires_at=None):
         """
-        Open a session for ``user``; returns ``(session, raw_refresh_token)``. It expires after
+        Open a session for ``user``; returns ``(session, raw_refresh_token)``. It lasts while the
+        user's password stays ``user.password`` (so a caller that changes it first sets and saves
+        it, then starts the session), and expires after
         ``REFRESH_TOKEN_LIFETIME``, or at ``expires_at`` (a session that replaces another). The
         user keeps at most ``SESSIONS_PER_USER`` session records: the oldest beyond that are deleted.
         """
@@ -51,6 +69,7 @@ class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
             session = self.create(
                 user=user,
                 token_digest=refresh_token_digest(raw_token),
+                password_digest=password_digest(user.password),
                 expires_at=expires_at or now + settings.REFRESH_TOKEN_LIFETIME,
                 user_agent=user_agent[: Session.USER_AGENT_MAX_LENGTH],
             )
@@ -95,8 +114,10 @@ class Session(models.Model):
     """
     A sign-in session: what a refresh token stands for (one token family under rotation). Access
     tokens name their session in the ``sid`` claim and fail as soon as it is revoked, expired or
-    deleted, or its user inactive. Only the SHA-256 digest of the current refresh token is stored
-    (and, under rotation, of the retired ones: ``RetiredRefreshToken``). ``last_used_at`` is the
+    deleted, its user inactive, or the user's password changed (``password_digest``: the SHA-256 of
+    the password hash it was opened under; see ``users.password_digest``). Only the SHA-256 digest
+    of the current refresh token is stored (and, under rotation, of the retired ones:
+    ``RetiredRefreshToken``). ``last_used_at`` is the
     last refresh, None before the first (access-token requests do not write, to stay at one query).
     """
 
@@ -104,6 +125,7 @@ class Session(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    password_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +147,16 @@ class Session(models.Model):
     @property
     def is_expired(self):
         return self.expires_at <= timezone.now()
+
+    @property
+    def last_active_at(self):
+        """The last refresh; before the first, the sign-in."""
+        return self.last_used_at or self.created_at
+
+    @property
+    def has_current_password(self):
+        """Whether the session was opened under its user's current password (``live()``'s rule)."""
+        return self.password_digest == password_digest(self.user.password)
 
     def touch(self):
         """Record a refresh."""

@@ -1,9 +1,9 @@
 """
 Users: caseless unique names (their identity keys in exactly compared columns), roles held, and
-what happens to their sessions when the password changes or the account is deactivated.
+what a session records of the password it was opened under (``password_digest``).
 """
 
-import logging
+import hashlib
 from functools import cached_property
 
 from asgiref.sync import sync_to_async
@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 
-from ..expressions import GroupConcat
-from ..security import log_event
+from ..expressions import GroupConcat, SHA256Hex
 from .identity import ExactCharField, identity_key
 from .roles import Role, authority, roles_by_id
 
@@ -27,6 +26,25 @@ def identity_key_fits(value, field_name):
     for three times the value; MySQL/MariaDB would refuse the row (DataError 1406, a 500).
     """
     return len(identity_key(value)) <= User._meta.get_field(field_name).max_length
+
+
+def password_digest(password_hash):
+    """
+    The SHA-256 (hex) of a stored password hash (``User.password``): what a session records of the
+    password it was opened under. Any change of the hash, from wherever (``set_password`` and
+    ``save``, the admin, ``changepassword``, ``QuerySet.update(password=...)``), makes the
+    user's older sessions stop matching, so they end with no hook and no write
+    (``SessionQuerySet.live``). Unkeyed, unlike Django's ``get_session_auth_hash`` (an HMAC
+    because it travels in a cookie): it never leaves the database, anyone who can read it can read
+    the hash it is taken from, and the database must compute it too (``current_password_digest``)
+    so that "live" stays one SQL condition.
+    """
+    return hashlib.sha256(password_hash.encode()).hexdigest()
+
+
+def current_password_digest(password_field):
+    """``password_digest`` of the password hash in ``password_field``, computed by the database."""
+    return SHA256Hex(password_field)
 
 
 def held_role_ids(user_id_field):
@@ -114,27 +132,39 @@ class User(AbstractUser):
 
     objects = UserManager()
 
-    # The session ``set_password`` + ``save`` leave alive (the one changing its password).
-    keep_session_id = None
-
     def save(self, *args, **kwargs):
         """
-        Save; a new password (``set_password``) revokes every session but ``keep_session_id``, and
-        an inactive account has no live sessions, so their access tokens fail on the next request
-        wherever the change comes from (the API, the admin, ``changepassword``).
+        Save, identity keys included; an inactive account has no live sessions, so their access
+        tokens fail on the next request wherever the change comes from (the API, the admin).
+        (A new password needs nothing here: sessions opened under the old one stop matching its
+        ``password_digest``.)
         """
         self.set_identity_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"username", "email"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "username_key", "email_key"}
         existed = not self._state.adding
-        password_changed = existed and self._password is not None
         super().save(*args, **kwargs)
-        if password_changed:
-            revoked = self.sessions.exclude(pk=self.keep_session_id).revoke()
-            log_event("password_changed", user=self.pk, sessions_revoked=revoked, level=logging.INFO)
-        elif existed and not self.is_active:
+        if existed and not self.is_active:
             self.sessions.revoke()
+
+    def check_password(self, raw_password):
+        """
+        Django's check; when it re-hashes a correct password with the preferred hasher (an
+        imported Node hash, new hasher parameters), the sessions opened under the old hash are
+        re-keyed to the new one: the same password, so nobody is signed out by an upgrade.
+        """
+        old_hash = self.password
+        valid = super().check_password(raw_password)
+        if valid and self.password != old_hash:
+            self.sessions.filter(password_digest=password_digest(old_hash)).update(
+                password_digest=password_digest(self.password)
+            )
+        return valid
+
+    async def acheck_password(self, raw_password):
+        """``check_password`` (re-keying included), for async callers."""
+        return await sync_to_async(self.check_password)(raw_password)
 
     def set_identity_keys(self):
         self.username_key = identity_key(self.username)

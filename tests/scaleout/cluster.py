@@ -23,9 +23,26 @@ HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
 
 
 def free_port(host="127.0.0.1"):
+    """A port on ``host`` that was free a moment ago (the OS picked it)."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def stop_group(process, sig=signal.SIGTERM, timeout=15):
+    """
+    Signal the process group of ``process`` (a ``Popen`` started with ``start_new_session``: granian's
+    workers too) and wait for its leader; SIGKILL the group if the leader outlasts ``timeout``.
+    """
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def wait_for(predicate, timeout, what):
@@ -80,17 +97,8 @@ class Process:
 
     def kill(self, sig=signal.SIGKILL):
         """Signal the whole group (granian's workers too) and wait for the leader."""
-        if not self.running():
-            return
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.running():
+            stop_group(self.process, sig)
 
     def stop(self):
         self.kill(signal.SIGTERM)

@@ -1,10 +1,9 @@
 """
-Request bodies of the auth endpoints.
-
-Fields are strict: a number, list, object or null where a string belongs is a 400, never coerced.
-Every field error reads on its own ("Username is required."), because the first one becomes the
-response's ``message``.
+Request bodies of the auth endpoints (their fields: ``accounts.fields``). The views validate their
+bodies with these: none is documentation only.
 """
+
+from collections.abc import Mapping
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -12,12 +11,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
-from .messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
-from .models import PROXY_NAMESPACE_MARK, Role, User, authority, identity_key_fits
-
-USERNAME_MAX_LENGTH = 150
-EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 4096
+from ..fields import (
+    EMAIL_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    LenientBooleanField,
+    PasswordField,
+    PresentedTokenField,
+    StrictCharField,
+    StrictEmailField,
+    field_messages,
+    password_field,
+    username_field,
+)
+from ..messages import EMAIL_TAKEN, REQUIRE_ADMIN_ROLE, ROLE_DOES_NOT_EXIST, USERNAME_TAKEN
+from ..models import PROXY_NAMESPACE_MARK, Role, User, identity_key_fits
 
 USERNAME_RESERVED = 'Username may not contain "@": such names are reserved for single sign-on users.'
 # Names are unique under their NFKC + casefold key, which some characters lengthen many times.
@@ -29,71 +36,6 @@ class SignupRejected(exceptions.APIException):
 
     status_code = 400
     default_code = "signup_rejected"
-
-
-def field_messages(label, max_length=None):
-    messages = {
-        "required": f"{label} is required.",
-        "null": f"{label} is required.",
-        "blank": f"{label} may not be blank.",
-        "not_a_string": f"{label} must be a string.",
-    }
-    if max_length is not None:
-        messages["max_length"] = f"{label} must be at most {max_length} characters."
-    return messages
-
-
-class StrictCharMixin:
-    """Refuse anything but a string, where DRF's CharField would turn ``42`` into ``"42"``."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-
-class StrictCharField(StrictCharMixin, serializers.CharField):
-    pass
-
-
-class StrictEmailField(StrictCharMixin, serializers.EmailField):
-    pass
-
-
-def username_field():
-    return StrictCharField(
-        max_length=USERNAME_MAX_LENGTH,
-        error_messages=field_messages("Username", USERNAME_MAX_LENGTH),
-    )
-
-
-class PasswordField(StrictCharField):
-    """
-    A password: at most ``PASSWORD_MAX_LENGTH`` characters and as many UTF-8 bytes, checked before
-    anything hashes it (hashing an overlong password would be a cheap way to burn server CPU).
-    """
-
-    def __init__(self, label="Password", **kwargs):
-        super().__init__(
-            max_length=PASSWORD_MAX_LENGTH,
-            trim_whitespace=False,
-            error_messages={
-                **field_messages(label, PASSWORD_MAX_LENGTH),
-                "too_many_bytes": f"{label} must be at most {PASSWORD_MAX_LENGTH} bytes.",
-            },
-            **kwargs,
-        )
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        # Over the character limit reads as that (the max_length validator runs next).
-        if len(value) <= PASSWORD_MAX_LENGTH < len(value.encode("utf-8", "surrogatepass")):
-            self.fail("too_many_bytes")
-        return value
-
-
-def password_field():
-    return PasswordField()
 
 
 class SignupSerializer(serializers.Serializer):
@@ -195,62 +137,6 @@ class SigninSerializer(serializers.Serializer):
     password = password_field()
 
 
-class RefreshTokenSerializer(serializers.Serializer):
-    """
-    ``POST /api/auth/refreshtoken`` and ``signout``: the body's ``refreshToken``. Documentation
-    only: the views read the field themselves, because every refresh failure is a 403 with the
-    tutorial's message, never a validation error.
-    """
-
-    refreshToken = serializers.CharField()  # noqa: N815 (the wire name)
-
-
-class SignoutSerializer(RefreshTokenSerializer):
-    """``POST /api/auth/signout``: the refresh token is optional (the access token may do)."""
-
-    refreshToken = serializers.CharField(required=False)  # noqa: N815
-    all = serializers.BooleanField(required=False, help_text="Revoke every session of the user.")
-
-
-# Response bodies, as documented in the OpenAPI schema.
-
-
-class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()
-
-
-AUTHORITIES = [authority(name) for name in (Role.USER, Role.MODERATOR, Role.ADMIN)]
-
-
-class MeSerializer(serializers.Serializer):
-    """``GET /api/auth/me``; signin answers the same and its tokens."""
-
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    email = serializers.CharField()
-    roles = serializers.ListField(
-        source="authorities", child=serializers.ChoiceField(choices=AUTHORITIES)
-    )
-    # authsite's: whether the owner confirmed the address (recovery); the tutorial's clients ignore it.
-    emailVerified = serializers.BooleanField(source="email_verified")  # noqa: N815
-
-
-class SigninResponseSerializer(MeSerializer):
-    accessToken = serializers.CharField()  # noqa: N815
-    refreshToken = serializers.CharField()  # noqa: N815
-    tokenType = serializers.ChoiceField(choices=["Bearer"])  # noqa: N815
-
-
-class SigninFailedSerializer(serializers.Serializer):
-    accessToken = serializers.CharField(allow_null=True)  # noqa: N815 (always null)
-    message = serializers.CharField()
-
-
-class RefreshTokenResponseSerializer(serializers.Serializer):
-    accessToken = serializers.CharField()  # noqa: N815
-    refreshToken = serializers.CharField()  # noqa: N815
-
-
 class PasswordChangeSerializer(serializers.Serializer):
     """
     ``POST /api/auth/password``: ``oldPassword`` must be the caller's password (else 400
@@ -268,23 +154,29 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
-class SessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    createdAt = serializers.DateTimeField()  # noqa: N815
-    lastUsedAt = serializers.DateTimeField()  # noqa: N815
-    expiresAt = serializers.DateTimeField()  # noqa: N815
-    userAgent = serializers.CharField()  # noqa: N815
-    current = serializers.BooleanField()
+class LenientSerializer(serializers.Serializer):
+    """A body whose fields refuse nothing (``accounts.fields``' lenient fields): ``read`` it."""
+
+    @classmethod
+    def read(cls, data):
+        """The body's fields; a body that is no object reads as one without any."""
+        serializer = cls(data=data if isinstance(data, Mapping) else {})
+        serializer.is_valid(raise_exception=True)  # its fields refuse nothing
+        return serializer.validated_data
 
 
-class PasswordChangedSerializer(serializers.Serializer):
-    """``POST /api/auth/password``: the current session's new tokens."""
+class RefreshTokenSerializer(LenientSerializer):
+    """
+    ``POST /api/auth/refreshtoken``: the body's ``refreshToken`` (without it, the refresh cookie).
+    Never a 400: every refresh failure is a 403 with the tutorial's message, so a value that is no
+    string reads as a token no session has.
+    """
 
-    message = serializers.CharField()
-    accessToken = serializers.CharField()  # noqa: N815
-    refreshToken = serializers.CharField()  # noqa: N815
-    tokenType = serializers.ChoiceField(choices=["Bearer"])  # noqa: N815
+    refreshToken = PresentedTokenField()  # noqa: N815 (the wire name)
 
 
-class JWKSSerializer(serializers.Serializer):
-    keys = serializers.ListField(child=serializers.DictField(), help_text="RFC 7517 JSON Web Keys.")
+class SignoutSerializer(LenientSerializer):
+    """``POST /api/auth/signout``: the refresh token is optional (the access token may do)."""
+
+    refreshToken = PresentedTokenField(required=False)  # noqa: N815
+    all = LenientBooleanField(required=False, help_text="Revoke every session of the user.")
