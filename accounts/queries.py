@@ -9,14 +9,36 @@ same query from SQL composed once per database connection, and turns the row int
 with Django's own converters, so the instances are what the ORM would have returned. Its names come
 from the models' ``_meta``, and "live" is ``SessionQuerySet.live()``'s definition: tests/test_queries.py
 holds the two to the same answers.
+
+It selects only the columns a request authenticated this way reads (``SESSION_FIELDS``,
+``USER_FIELDS``); the others are deferred, as ``QuerySet.only()`` would leave them: reading one
+costs a query, so every endpoint that authenticates through here has its query count pinned in the
+tests. Selecting all 22 columns cost the worker ~20% and MariaDB ~10% more per call
+(BENCHMARKS.md).
 """
 
 from django.db import connections
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from .expressions import GroupConcat
 from .models import Session, User
 from .models.users import current_password_digest
+
+# What the request path reads of the caller's session: its id (``current_session`` comparisons,
+# mfa's and oidc's "the session making the change"), its user, and ``expires_at`` (a password
+# change's replacement session ends when the current one would have).
+SESSION_FIELDS = ("id", "user_id", "expires_at")
+# ... and of the caller: the id, what ``/api/auth/me``, ``/hello``, the throttles and the logs
+# show, and ``is_active`` (true by the query's condition, read by Django's and DRF's auth code).
+# Not the password hash: only a password change or confirmation reads it, at one more query
+# beside a ~15 ms Argon2id hash.
+USER_FIELDS = ("id", "username", "email", "email_verified", "is_active")
+
+
+def selected_fields(model, attnames):
+    return [field for field in model._meta.concrete_fields if field.attname in attnames]
 
 
 class LiveSessionStatement:
@@ -28,8 +50,9 @@ class LiveSessionStatement:
         user_table = quote(User._meta.db_table)
         membership = User.roles.through._meta
         membership_table = quote(membership.db_table)
-        self.session_fields = Session._meta.concrete_fields
-        self.user_fields = User._meta.concrete_fields
+        self.session_fields = selected_fields(Session, SESSION_FIELDS)
+        self.user_fields = selected_fields(User, USER_FIELDS)
+        self.user_relation = Session._meta.get_field("user")
         columns = ", ".join(
             f"{quote(field.model._meta.db_table)}.{quote(field.column)}"
             for field in (*self.session_fields, *self.user_fields)
@@ -68,8 +91,9 @@ class LiveSessionStatement:
         """The Session (its ``user`` attached, ``role_ids`` set) from a result row."""
         values = next(self.compiler.apply_converters([row[:-1]], self.converters))
         split = len(self.session_fields)
-        session = Session.from_db(alias, [f.attname for f in self.session_fields], values[:split])
-        session.user = User.from_db(alias, [f.attname for f in self.user_fields], values[split:])
+        session = from_db(Session, alias, self.session_fields, values[:split])
+        # As select_related caches it (no descriptor, no check of the instance's type).
+        self.user_relation.set_cached_value(session, from_db(User, alias, self.user_fields, values[split:]))
         session.role_ids = row[-1]
         return session
 
@@ -92,3 +116,26 @@ def live_session(session_id, user_id, using="default"):
         cursor.execute(statement.sql, statement.params(connection, session_id, user_id))
         row = cursor.fetchone()
     return None if row is None else statement.session(using, row)
+
+
+def from_db(model, alias, fields, values):
+    """
+    What ``model.from_db(alias, [its attnames], values)`` returns (an instance loaded from
+    ``alias``, the fields not in ``fields`` deferred), built without ``Model.__init__``: its loop
+    over every concrete field and its two signals cost ~3 of the ~4 µs per instance. When
+    anything listens to ``pre_init``/``post_init`` for ``model``, or the model overrides
+    ``from_db``, Django's own path is taken.
+    """
+    attnames = [field.attname for field in fields]
+    if (
+        signals.pre_init.has_listeners(model)
+        or signals.post_init.has_listeners(model)
+        or model.from_db.__func__ is not Model.from_db.__func__
+    ):
+        return model.from_db(alias, attnames, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values))
+    instance._state = state = ModelState()
+    state.adding = False
+    state.db = alias
+    return instance

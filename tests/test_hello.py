@@ -36,6 +36,15 @@ def test_hello_negotiates_html_or_json(api, alice, token_for, accept, content_ty
         assert b"<h1>Hello alice@example.com</h1>" in response.content
 
 
+@pytest.mark.django_db
+def test_hello_is_one_query(api, alice, token_for, django_assert_num_queries):
+    """The email comes with authentication's one query (accounts.queries.USER_FIELDS), not a second."""
+    token = token_for(alice)
+    with django_assert_num_queries(1):
+        response = api.get("/hello", HTTP_ACCEPT=JSON, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.json() == {"message": "Hello alice@example.com"}
+
+
 @pytest.mark.parametrize("fmt,content_type", [("json", JSON), ("html", HTML), ("AAA", HTML)])
 def test_hello_format_query_parameter(api, alice, token_for, fmt, content_type):
     """``?format=`` picks the renderer; one that no renderer has gets HTML, not a 404 (schemathesis)."""

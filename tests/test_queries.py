@@ -12,11 +12,21 @@ from django.utils import timezone
 
 from accounts.models import Role, Session, User
 from accounts.models.users import current_password_digest, password_digest
-from accounts.queries import live_session
+from accounts.queries import SESSION_FIELDS, USER_FIELDS, live_session
 
 
 def field_values(instance):
-    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+    """The loaded fields' values (reading a deferred one would cost a query)."""
+    deferred = instance.get_deferred_fields()
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in deferred
+    }
+
+
+def selected(expected, attnames):
+    return {name: value for name, value in field_values(expected).items() if name in attnames}
 
 
 @pytest.mark.django_db
@@ -26,11 +36,23 @@ def test_returns_the_orm_instances(make_user, django_assert_num_queries):
     session, _ = Session.objects.start(user, user_agent="curl/8")
     with django_assert_num_queries(1):
         found = live_session(session.pk, user.pk)
+        # Its user is cached on it, as select_related would have it.
+        assert found.user.pk == user.pk
     expected = Session.objects.select_related("user").get(pk=session.pk)
-    assert field_values(found) == field_values(expected)
-    assert field_values(found.user) == field_values(expected.user)
-    assert found.user.is_active is True and found.user.is_staff is False
-    assert timezone.is_aware(found.expires_at) and timezone.is_aware(found.user.date_joined)
+    assert field_values(found) == selected(expected, SESSION_FIELDS)
+    assert field_values(found.user) == selected(expected.user, USER_FIELDS)
+    assert found.user.is_active is True and found.user.email_verified is False
+    assert timezone.is_aware(found.expires_at)
+    # The rest is deferred, as .only() leaves it: one query per field read, the ORM's values.
+    assert found.user.get_deferred_fields() == {f.attname for f in User._meta.concrete_fields} - set(USER_FIELDS)
+    with django_assert_num_queries(1):
+        assert found.user.date_joined == expected.user.date_joined
+    assert timezone.is_aware(found.user.date_joined)
+    assert found.user.is_staff is False and found.user.first_name == "Zoë"
+    assert found.user.password == expected.user.password
+    with django_assert_num_queries(1):
+        assert found.user_agent == "curl/8"
+    assert not found._state.adding and found._state.db == found.user._state.db == "default"
     assert sorted(int(i) for i in found.role_ids.split(",")) == sorted(
         user.roles.values_list("id", flat=True)
     )
@@ -68,8 +90,8 @@ def test_agrees_with_the_orm_definition_of_live(alice):
     session, _ = Session.objects.start(alice)
     orm = Session.objects.live().filter(pk=session.pk, user_id=alice.pk).select_related("user").get()
     found = live_session(session.pk, alice.pk)
-    assert field_values(found) == field_values(orm)
-    assert field_values(found.user) == field_values(orm.user)
+    assert field_values(found) == selected(orm, SESSION_FIELDS)
+    assert field_values(found.user) == selected(orm.user, USER_FIELDS)
 
 
 @pytest.mark.django_db
@@ -97,3 +119,23 @@ def test_the_migration_gives_existing_sessions_their_users_current_password(alic
     migration.record_current_passwords(django_apps, SimpleNamespace(connection=connection))
     assert sorted(Session.objects.live().values_list("pk", flat=True)) == sorted(s.pk for s in sessions)
     assert live_session(sessions[1].pk, bob.pk) is not None
+
+
+@pytest.mark.django_db
+def test_instances_are_built_by_django_when_anything_listens_to_their_init(alice):
+    """The shortcut past ``Model.__init__`` must not skip a ``post_init`` receiver."""
+    from django.db.models.signals import post_init
+
+    session, _ = Session.objects.start(alice)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=User)
+    try:
+        found = live_session(session.pk, alice.pk)
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == [found.user]
+    assert field_values(found.user) == selected(User.objects.get(pk=alice.pk), USER_FIELDS)
