@@ -55,7 +55,6 @@ def main():
     parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
-    memory.return_large_blocks()
     memory.preload(APPLICATION)  # before granian forks the workers: they share it (authsite/memory.py)
     build(args.host, args.port, args.workers).serve()
 

@@ -8,33 +8,15 @@ What the production server (server.py) does about memory before it forks its wor
   with no list of modules to keep. No database connection is left open across the fork.
 - ``gc.freeze()`` (in ``preload``, last): the objects that exist at the fork move to the permanent
   generation, so the workers' garbage collections never write to, and so never copy, their pages.
-- ``return_large_blocks``: glibc keeps a freed block above its mmap threshold in the heap once
-  the threshold has risen past it (it rises to the largest block freed), so each worker kept the
-  Argon2id buffer of its last sign-in resident. With a fixed threshold, blocks of 1 MiB and more
-  are mapped for themselves and returned to the system when freed (the cost: each hash faults its
-  7 MiB in again, ~1.4 ms in-process, ~3.4 ms of a sign-in's ~28 ms on the wire under load).
-  Not glibc: nothing to do.
+- Not done: returning freed large blocks to the system (a fixed glibc mmap threshold, so the
+  Argon2id buffer is unmapped after each hash). Measured on the wire it cost ~4.8 ms of a
+  sign-in's ~29 ms of server CPU (each hash faulted its 7 MiB in again) and bought no PSS or RSS
+  measurable after load (BENCHMARKS.md, "What each change bought").
 
 Measured in BENCHMARKS.md ("Memory").
 """
 
-import ctypes
-import ctypes.util
 import gc
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-LARGE_BLOCK_BYTES = 1024 * 1024
-
-
-def return_large_blocks():
-    """Have glibc give blocks of ``LARGE_BLOCK_BYTES`` or more back to the system when freed."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES))
 
 
 def preload(application):
