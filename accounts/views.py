@@ -5,7 +5,7 @@ authsite's own tokens, ``/.well-known/jwks.json``.
 
 Every response of these endpoints carries ``Cache-Control: no-store`` (several carry tokens).
 
-Length (~390 lines): each view is a few lines, but its ``extend_schema`` documents every answer
+Length (~400 lines): each view is a few lines, but its ``extend_schema`` documents every answer
 of API.md's table for it, which is most of the module; splitting by endpoint would scatter one
 contract section over several files.
 """

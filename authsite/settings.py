@@ -7,7 +7,7 @@ without a real DJANGO_SECRET_KEY and the access-token key (JWT_SIGNING_KEY, or J
 asymmetric JWT_ALGORITHM); with DJANGO_DEBUG=1 development defaults are used and a warning is logged
 at start-up.
 
-Length (~380 lines): declarations only (the reading and validating is ``authsite/env.py``, the rules
+Length (~450 lines): declarations only (the reading and validating is ``authsite/env.py``, the rules
 settings written in code could break are ``authsite/checks.py``); the comments beside them are
 what an operator needs, which is why the module is long.
 """
