@@ -18,8 +18,6 @@ tests. Selecting all 22 columns cost the worker ~20% and MariaDB ~10% more per c
 """
 
 from django.db import connections
-from django.db.models import Model, signals
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from .expressions import GroupConcat
@@ -52,6 +50,8 @@ class LiveSessionStatement:
         membership_table = quote(membership.db_table)
         self.session_fields = selected_fields(Session, SESSION_FIELDS)
         self.user_fields = selected_fields(User, USER_FIELDS)
+        self.session_attnames = [field.attname for field in self.session_fields]
+        self.user_attnames = [field.attname for field in self.user_fields]
         self.user_relation = Session._meta.get_field("user")
         columns = ", ".join(
             f"{quote(field.model._meta.db_table)}.{quote(field.column)}"
@@ -91,9 +91,9 @@ class LiveSessionStatement:
         """The Session (its ``user`` attached, ``role_ids`` set) from a result row."""
         values = next(self.compiler.apply_converters([row[:-1]], self.converters))
         split = len(self.session_fields)
-        session = from_db(Session, alias, self.session_fields, values[:split])
+        session = Session.from_db(alias, self.session_attnames, values[:split])
         # As select_related caches it (no descriptor, no check of the instance's type).
-        self.user_relation.set_cached_value(session, from_db(User, alias, self.user_fields, values[split:]))
+        self.user_relation.set_cached_value(session, User.from_db(alias, self.user_attnames, values[split:]))
         session.role_ids = row[-1]
         return session
 
@@ -117,25 +117,3 @@ def live_session(session_id, user_id, using="default"):
         row = cursor.fetchone()
     return None if row is None else statement.session(using, row)
 
-
-def from_db(model, alias, fields, values):
-    """
-    What ``model.from_db(alias, [its attnames], values)`` returns (an instance loaded from
-    ``alias``, the fields not in ``fields`` deferred), built without ``Model.__init__``: its loop
-    over every concrete field and its two signals cost ~3 of the ~4 µs per instance. When
-    anything listens to ``pre_init``/``post_init`` for ``model``, or the model overrides
-    ``from_db``, Django's own path is taken.
-    """
-    attnames = [field.attname for field in fields]
-    if (
-        signals.pre_init.has_listeners(model)
-        or signals.post_init.has_listeners(model)
-        or model.from_db.__func__ is not Model.from_db.__func__
-    ):
-        return model.from_db(alias, attnames, values)
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values))
-    instance._state = state = ModelState()
-    state.adding = False
-    state.db = alias
-    return instance

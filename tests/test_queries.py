@@ -122,8 +122,8 @@ def test_the_migration_gives_existing_sessions_their_users_current_password(alic
 
 
 @pytest.mark.django_db
-def test_instances_are_built_by_django_when_anything_listens_to_their_init(alice):
-    """The shortcut past ``Model.__init__`` must not skip a ``post_init`` receiver."""
+def test_instances_are_built_by_django_so_init_receivers_see_them(alice):
+    """The instances come from Django's ``Model.from_db``: a ``post_init`` receiver sees them."""
     from django.db.models.signals import post_init
 
     session, _ = Session.objects.start(alice)
