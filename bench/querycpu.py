@@ -1,0 +1,89 @@
+"""
+CPU of the hot path's one query (``accounts.queries.live_session``) per call, in the worker and in
+the database server, with the statement the backend gets against the plain one, alternating.
+
+    DATABASE_URL=mysql://root@127.0.0.1:3306/authsite_bench .venv/bin/python bench/querycpu.py [-n 1000] [--rounds 30]
+
+In one process and on one connection: a user with two roles and a live session, then rounds of
+``-n`` calls with each statement in turn ("backend's": prepared on MariaDB; "plain": the SQL sent
+whole, as on MySQL, SQLite and PostgreSQL). The worker's CPU is ``time.process_time``; on
+MariaDB/MySQL the server's is the CPU of the connection's own server thread
+(``information_schema.PROCESSLIST.TID``, ``/proc/<mariadbd>/task/<tid>/schedstat``: run it on
+the database's machine, as root or as the server's user), so other clients' queries do not count.
+Prints the medians and the ranges over the rounds: on a shared machine read the medians.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=1000, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="authsite.settings", DJANGO_DEBUG="0", THROTTLE_ENABLED="0",
+        DJANGO_SECRET_KEY="p" * 50, JWT_SIGNING_KEY="q" * 50, LOG_LEVEL="WARNING",
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    from accounts import queries
+    from accounts.models import Role, Session, User
+
+    username = f"querycpu_{os.urandom(4).hex()}"
+    user = User.objects.create_user(username, f"{username}@example.com", "querycpu-password-42")
+    user.roles.set(Role.objects.filter(name__in=["user", "moderator"]))
+    session, _ = Session.objects.start(user)
+
+    server_cpu = lambda: 0.0  # noqa: E731 (no server thread to read: SQLite, or another machine)
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()")
+            (tid,) = cursor.fetchone()
+        pid = subprocess.run(["pidof", "mariadbd", "mysqld"], capture_output=True, text=True).stdout.split()
+        stat = Path(f"/proc/{pid[0]}/task/{tid}/schedstat") if pid else None
+        if stat and stat.exists():
+            server_cpu = lambda: int(stat.read_text().split()[0]) / 1e9  # noqa: E731
+
+    statements = {
+        "backend's": queries.statement_for(connection),
+        "plain": queries.LiveSessionStatement(connection),
+    }
+    key = ("default", connection.vendor)
+    worker = {name: [] for name in statements}
+    server = {name: [] for name in statements}
+    for round_ in range(args.rounds + 1):
+        for name, statement in statements.items():
+            queries._statements[key] = statement
+            assert queries.live_session(session.pk, user.pk).role_ids is not None
+            start, server_start = time.process_time(), server_cpu()
+            for _ in range(args.n):
+                queries.live_session(session.pk, user.pk)
+            if round_:  # the first round warms up
+                worker[name].append((time.process_time() - start) / args.n * 1e6)
+                server[name].append((server_cpu() - server_start) / args.n * 1e6)
+    backends = type(statements["backend's"]).__name__
+    print(f"{connection.vendor}: the backend's statement is {backends}; load {os.getloadavg()[0]:.1f}")
+    for name in statements:
+        print(
+            f"{name:10s} worker {statistics.median(worker[name]):6.1f} µs "
+            f"[{min(worker[name]):.0f}-{max(worker[name]):.0f}]   "
+            f"server {statistics.median(server[name]):6.1f} µs [{min(server[name]):.0f}-{max(server[name]):.0f}]"
+        )
+
+
+if __name__ == "__main__":
+    main()
