@@ -2,7 +2,8 @@
 CPU of the hot path's one query (``accounts.queries.live_session``) per call, in the worker and in
 the database server, with the statement the backend gets against the plain one, alternating.
 
-    DATABASE_URL=mysql://root@127.0.0.1:3306/authsite_bench .venv/bin/python bench/querycpu.py [-n 1000] [--rounds 30]
+    DATABASE_URL=mysql://root@127.0.0.1:3306/authsite_bench .venv/bin/python bench/querycpu.py
+    DATABASE_URL=... .venv/bin/python bench/querycpu.py [-n 1000] [--rounds 30] [--request]
 
 In one process and on one connection: a user with two roles and a live session, then rounds of
 ``-n`` calls with each statement in turn ("backend's": prepared on MariaDB; "plain": the SQL sent
@@ -10,10 +11,13 @@ whole, as on MySQL, SQLite and PostgreSQL). The worker's CPU is ``time.process_t
 MariaDB/MySQL the server's is the CPU of the connection's own server thread
 (``information_schema.PROCESSLIST.TID``, ``/proc/<mariadbd>/task/<tid>/schedstat``: run it on
 the database's machine, as root or as the server's user), so other clients' queries do not count.
-Prints the medians and the ranges over the rounds: on a shared machine read the medians.
+With ``--request`` each call is a whole ``GET /api/test/user`` through Django's WSGI handler (as
+bench/profile.py makes it) instead of ``live_session()`` alone. Prints the medians and the ranges
+over the rounds: on a shared machine read the medians.
 """
 
 import argparse
+import io
 import os
 import statistics
 import subprocess
@@ -28,10 +32,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=1000, help="calls per round")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--request", action="store_true", help="whole requests to /api/test/user")
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="authsite.settings", DJANGO_DEBUG="0", THROTTLE_ENABLED="0",
         DJANGO_SECRET_KEY="p" * 50, JWT_SIGNING_KEY="q" * 50, LOG_LEVEL="WARNING",
+        DJANGO_ALLOWED_HOSTS="testserver",
     )
     import django
     from django.core.management import call_command
@@ -47,6 +53,28 @@ def main():
     user = User.objects.create_user(username, f"{username}@example.com", "querycpu-password-42")
     user.roles.set(Role.objects.filter(name__in=["user", "moderator"]))
     session, _ = Session.objects.start(user)
+
+    def call():
+        return queries.live_session(session.pk, user.pk).role_ids is not None
+
+    if args.request:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        from accounts.tokens import AccessToken
+
+        handler = WSGIHandler()
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": "/api/test/user", "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "SCRIPT_NAME": "", "HTTP_X_ACCESS_TOKEN": str(AccessToken.for_session(session)),
+        }
+
+        def call():
+            statuses = []
+            body = handler({**environ, "wsgi.input": io.BytesIO()}, lambda status, headers: statuses.append(status))
+            b"".join(body)
+            body.close()
+            return statuses[0].startswith("200")
 
     server_cpu = lambda: 0.0  # noqa: E731 (no server thread to read: SQLite, or another machine)
     if connection.vendor == "mysql":
@@ -68,10 +96,10 @@ def main():
     for round_ in range(args.rounds + 1):
         for name, statement in statements.items():
             queries._statements[key] = statement
-            assert queries.live_session(session.pk, user.pk).role_ids is not None
+            assert call()
             start, server_start = time.process_time(), server_cpu()
             for _ in range(args.n):
-                queries.live_session(session.pk, user.pk)
+                call()
             if round_:  # the first round warms up
                 worker[name].append((time.process_time() - start) / args.n * 1e6)
                 server[name].append((server_cpu() - server_start) / args.n * 1e6)
