@@ -10,10 +10,10 @@ and messages.
   ``Unauthorized!``. Both are 401.
 
 Revocation is immediate, at one query per request: ``get_user`` loads the token's session (``sid``)
-joined to its user, with the ids of the user's roles aggregated in a subquery
-(``accounts.queries.live_session``), and only a live session of an active user passes. The user
-comes back with its roles loaded, so the role permissions (``accounts.permissions``) and
-``/api/auth/me`` need no further query, and roles are still read fresh on every request.
+joined to its user and the user's role memberships (``accounts.queries.live_session``), and only a
+live session of an active user passes. The user comes back with its roles loaded, so the role
+permissions (``accounts.permissions``) and ``/api/auth/me`` need no further query, and roles are
+still read fresh on every request.
 """
 
 from rest_framework import exceptions

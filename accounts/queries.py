@@ -5,10 +5,13 @@ Every protected request needs the token's session, its user and the user's role 
 expresses that as ``Session.objects.live().filter(...).select_related("user").annotate(role_ids=
 held_role_ids("user_id"))``, but building and compiling that queryset cost about 1.5 ms of CPU per
 request, several times everything else the request does (BENCHMARKS.md). ``live_session`` runs the
-same query from SQL composed once per database connection, and turns the row into model instances
+same query from SQL composed once per database connection, and turns the rows into model instances
 with Django's own converters, so the instances are what the ORM would have returned. Its names come
 from the models' ``_meta``, and "live" is ``SessionQuerySet.live()``'s definition: tests/test_queries.py
-holds the two to the same answers.
+holds the two to the same answers. The role ids come from a LEFT JOIN of the membership table, one
+row per role, not the ORM's GROUP_CONCAT subquery: on MariaDB that subquery was half of the
+optimizer's work on every call (13-15% of MariaDB's CPU per call; no difference beyond noise on
+SQLite and PostgreSQL).
 
 It selects only the columns a request authenticated this way reads (``SESSION_FIELDS``,
 ``USER_FIELDS``); the others are deferred, as ``QuerySet.only()`` would leave them: reading one
@@ -25,7 +28,6 @@ import weakref
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from .expressions import GroupConcat
 from .models import Session, User
 from .models.users import current_password_digest
 
@@ -63,7 +65,6 @@ class LiveSessionStatement:
             for field in (*self.session_fields, *self.user_fields)
         )
         role_id = f"{membership_table}.{quote(membership.get_field('role').column)}"
-        role_ids = GroupConcat.sql(connection.vendor, role_id)
         member = f"{membership_table}.{quote(membership.get_field('user').column)}"
         def session_column(name):
             return f"{session_table}.{quote(Session._meta.get_field(name).column)}"
@@ -74,9 +75,9 @@ class LiveSessionStatement:
         password = User._meta.get_field("password").get_col(User._meta.db_table)
         current_digest, _ = self.compiler.compile(current_password_digest(password))
         self.sql = (
-            f"SELECT {columns}, "
-            f"(SELECT {role_ids} FROM {membership_table} WHERE {member} = {user_pk}) "
+            f"SELECT {columns}, {role_id} "
             f"FROM {session_table} INNER JOIN {user_table} ON {user_pk} = {session_user} "
+            f"LEFT OUTER JOIN {membership_table} ON {member} = {user_pk} "
             f"WHERE {session_table}.{quote(Session._meta.pk.column)} = %s "
             f"AND {session_user} = %s "
             f"AND {session_column('revoked_at')} IS NULL "
@@ -92,19 +93,22 @@ class LiveSessionStatement:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         return [session_id, user_id, now, True]
 
-    def row(self, connection, cursor, params):
-        """The result row (None if none) of the query on ``connection``, through its ``cursor``."""
+    def rows(self, connection, cursor, params):
+        """The result rows of the query on ``connection``, through its ``cursor``."""
         cursor.execute(self.sql, params)
-        return cursor.fetchone()
+        return cursor.fetchall()
 
-    def session(self, alias, row):
-        """The Session (its ``user`` attached, ``role_ids`` set) from a result row."""
-        values = next(self.compiler.apply_converters([row[:-1]], self.converters))
+    def session(self, alias, rows):
+        """
+        The Session (its ``user`` attached, ``role_ids`` set) from the result rows: one per role
+        held (one with no role id for none), the same session and user in each.
+        """
+        values = next(self.compiler.apply_converters([rows[0][:-1]], self.converters))
         split = len(self.session_fields)
         session = Session.from_db(alias, self.session_attnames, values[:split])
         # As select_related caches it (no descriptor, no check of the instance's type).
         self.user_relation.set_cached_value(session, User.from_db(alias, self.user_attnames, values[split:]))
-        session.role_ids = row[-1]
+        session.role_ids = ",".join(str(row[-1]) for row in rows if row[-1] is not None) or None
         return session
 
 
@@ -113,10 +117,11 @@ class PreparedLiveSessionStatement(LiveSessionStatement):
     MariaDB's: the query prepared once per connection (SQL ``PREPARE``), then one ``EXECUTE`` per call.
 
     mysqlclient has no server-side prepared statements of the binary protocol, so MariaDB would
-    parse and optimize the whole query on every call; ``EXECUTE ... USING`` with the values as
-    literals (MariaDB 10.2+; MySQL takes only user variables there, a round trip more) skips the
-    parse and the name resolution. The result comes back in the text protocol either way, so the
-    same converters apply. MariaDB's CPU per call fell by about 30% (BENCHMARKS.md).
+    parse the whole query on every call; ``EXECUTE ... USING`` with the values as literals
+    (MariaDB 10.2+; MySQL takes only user variables there, a round trip more) skips the parse
+    (MariaDB still resolves the names and optimizes at each execution). The result comes back in
+    the text protocol either way, so the same converters apply. MariaDB's CPU per call fell by
+    16-19% (BENCHMARKS.md).
 
     A prepared statement lives as long as the server's connection. It is prepared at the first
     call over each DB-API connection (Django opens a new one after ``close()``, ``CONN_MAX_AGE``,
@@ -157,21 +162,21 @@ class PreparedLiveSessionStatement(LiveSessionStatement):
             self.prepared[dbapi] = True
         return self.prepared[dbapi]
 
-    def row(self, connection, cursor, params):
+    def rows(self, connection, cursor, params):
         prepared = self.prepared.get(connection.connection)
         if prepared is None:
             prepared = self.prepare(connection)
         if not prepared:
-            return super().row(connection, cursor, params)
+            return super().rows(connection, cursor, params)
         try:
             cursor.execute(self.execute_sql, params)
         except DatabaseError as error:
             if error.args[0] != self.UNKNOWN_STATEMENT:
                 raise
             if not self.prepare(connection):
-                return super().row(connection, cursor, params)
+                return super().rows(connection, cursor, params)
             cursor.execute(self.execute_sql, params)
-        return cursor.fetchone()
+        return cursor.fetchall()
 
 
 def statement_for(connection):
@@ -196,6 +201,6 @@ def live_session(session_id, user_id, using="default"):
     if statement is None:
         statement = _statements[using, connection.vendor] = statement_for(connection)
     with connection.cursor() as cursor:
-        row = statement.row(connection, cursor, statement.params(connection, session_id, user_id))
-    return None if row is None else statement.session(using, row)
+        rows = statement.rows(connection, cursor, statement.params(connection, session_id, user_id))
+    return statement.session(using, rows) if rows else None
 

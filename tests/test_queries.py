@@ -244,3 +244,13 @@ def test_the_plain_statement_when_the_server_takes_no_more_prepared_statements(p
     assert_orm_answer(live_session(session.pk, alice.pk), session)
     assert server_counts()[:2] == (prepares, executes)
     assert statement.prepared[connection.connection] is False
+
+
+@pytest.mark.django_db
+def test_one_session_with_all_its_roles(make_user):
+    """One row per role comes back from the join: still one session, every role id once."""
+    user = make_user("all", roles=[Role.USER, Role.MODERATOR, Role.ADMIN])
+    session, _ = Session.objects.start(user)
+    found = live_session(session.pk, user.pk)
+    assert found.pk == session.pk
+    assert sorted(int(i) for i in found.role_ids.split(",")) == sorted(Role.objects.values_list("id", flat=True))
