@@ -10,9 +10,9 @@ One worker per core, each running one request at a time (one application thread)
 requests are CPU-bound (JWT, JSON, Argon2id at sign-in), so more threads per process only contend
 for the GIL, and more processes than cores only contend for the cores: with two per core, sign-in
 throughput fell by a quarter and its p99 rose (BENCHMARKS.md). HTTP parsing and keep-alive happen
-in granian's Rust runtime, outside the GIL. The application is imported before the workers are
-forked, so they share it (authsite/memory.py); each worker's event loop is uvloop (server CPU per
-request ~15% below asyncio's loop). Configure the app itself
+in granian's Rust runtime, outside the GIL. With more than one worker the application is imported
+before the workers are forked, so they share it (authsite/memory.py, ``serve``); each worker's
+event loop is uvloop (server CPU per request ~15% below asyncio's loop). Configure the app itself
 through the environment (README, "Configuration").
 """
 
@@ -55,8 +55,21 @@ def main():
     parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authsite.settings")
-    memory.preload(APPLICATION)  # before granian forks the workers: they share it (authsite/memory.py)
-    build(args.host, args.port, args.workers).serve()
+    serve(args.host, args.port, args.workers)
+
+
+def serve(host, port, workers=WORKERS):
+    """
+    Serve, with the application preloaded in the master only when there are workers to share it.
+
+    With two or more workers the master imports the application before granian forks them, so
+    they share one copy (authsite/memory.py). With one worker there is nothing to share: the
+    master's copy would only count twice (after load, whole server RSS 203 -> 143 MiB, PSS
+    125 -> 109 MiB without it; BENCHMARKS.md, "Memory"), so the worker imports its own.
+    """
+    if workers > 1:
+        memory.preload(APPLICATION)
+    build(host, port, workers).serve()
 
 
 if __name__ == "__main__":

@@ -22,5 +22,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import cookie_schema, schema  # noqa: F401  (register the OpenAPI auth extensions)
+        from .tokens import register_checked_key_hmac
+
+        register_checked_key_hmac()
 
         post_migrate.connect(create_cache_table, sender=self)

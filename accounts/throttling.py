@@ -30,10 +30,10 @@ import ipaddress
 import logging
 import math
 import re
+import sys
 import time
 from contextlib import contextmanager
 
-import redis
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from rest_framework import exceptions
@@ -49,9 +49,16 @@ from .security import client_ip, log_event
 logger = logging.getLogger("authsite.errors")
 
 
-# What a shared cache raises when it cannot be reached (the database cache's OperationalError
-# is answered 503 by authsite.exceptions already).
-CACHE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+def cache_errors():
+    """
+    What a shared cache raises when it cannot be reached (the database cache's OperationalError
+    is answered 503 by authsite.exceptions already): redis's connection errors, once redis is
+    loaded. Django's Redis cache imports redis when it first connects, and nothing else here
+    needs it: a server whose cache is the database never loads it (~6.6 MiB per process,
+    BENCHMARKS.md, "Memory"), and until redis is loaded none of its errors can be raised.
+    """
+    redis = sys.modules.get("redis")
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) if redis else ()
 
 
 @contextmanager
@@ -62,7 +69,7 @@ def cache_errors_unavailable():
     """
     try:
         yield
-    except CACHE_ERRORS as exc:
+    except cache_errors() as exc:
         logger.error("Shared cache unavailable: %s", exc)
         raise ServiceUnavailable() from exc
 

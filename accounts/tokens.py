@@ -25,6 +25,7 @@ import jwt
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.crypto import salted_hmac
+from jwt.algorithms import HMACAlgorithm
 from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
@@ -33,6 +34,48 @@ from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from . import keys
 
 SESSION_ID_CLAIM = "sid"
+
+
+class CheckedKeyHMACAlgorithm(HMACAlgorithm):
+    """
+    PyJWT's HMAC algorithm (HS256, HS384, HS512) remembering the keys it has accepted.
+
+    PyJWT checks an HMAC key on every ``encode`` and ``decode`` (that it is not a PEM, SSH or DER
+    public key nor a JWK, which would let a token's ``alg`` header turn a public key into an HMAC
+    secret): ~10-15 µs of the ~45 µs that verifying an access token costs, spent on the same
+    configured key each time. ``prepare_key`` is a pure function of the key, so the answer is
+    kept for the few keys a process uses (a key refused is refused again, every time).
+    """
+
+    max_keys = 16
+
+    def __init__(self, hash_alg):
+        super().__init__(hash_alg)
+        self.prepared_keys = {}
+
+    def prepare_key(self, key):
+        if type(key) in (str, bytes):
+            prepared = self.prepared_keys.get(key)
+            if prepared is None:
+                prepared = super().prepare_key(key)
+                if len(self.prepared_keys) < self.max_keys:
+                    self.prepared_keys[key] = prepared
+            return prepared
+        return super().prepare_key(key)
+
+
+def register_checked_key_hmac():
+    """
+    Put ``CheckedKeyHMACAlgorithm`` in place of PyJWT's HS256, HS384 and HS512, through PyJWT's
+    ``unregister_algorithm``/``register_algorithm`` (every ``jwt.encode``/``jwt.decode`` of the
+    process, so the OIDC and proxy verifiers too: the answers are the same).
+    """
+    for name, hash_alg in (
+        ("HS256", HMACAlgorithm.SHA256), ("HS384", HMACAlgorithm.SHA384), ("HS512", HMACAlgorithm.SHA512)
+    ):
+        if not isinstance(jwt.get_algorithm_by_name(name), CheckedKeyHMACAlgorithm):
+            jwt.unregister_algorithm(name)
+            jwt.register_algorithm(name, CheckedKeyHMACAlgorithm(hash_alg))
 
 
 class KeyedTokenBackend(TokenBackend):

@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.throttling import CACHE_ERRORS
+from accounts.throttling import cache_errors
 
 from .exceptions import ServiceUnavailable
 from .schema import DATABASE_ERRORS, api_errors
@@ -56,7 +56,7 @@ def unready_reason():
         return f"{len(missing)} migration(s) not applied, e.g. {sorted(missing)[0]}: run migrate"
     try:
         cache.get(READINESS_PROBE_KEY)
-    except (DatabaseError, *CACHE_ERRORS) as exc:
+    except (DatabaseError, *cache_errors()) as exc:
         connection.close()
         return f"throttle cache unavailable: {exc}"
     return None

@@ -1,11 +1,13 @@
 """
 What the production server (server.py) does about memory before it forks its workers.
 
-- ``preload``: the application is imported in the master: Django set up, the URLconf resolved
-  (which imports every view and what the views import) and the password hashers loaded. The
-  workers are forked from it, so they share those pages copy-on-write instead of each importing
-  its own copy, and whatever an app adds later (new apps' URLs and models) is shared the same way,
-  with no list of modules to keep. No database connection is left open across the fork.
+- ``preload`` (server.py calls it when two or more workers share the result): the application is
+  imported in the master: Django set up, the URLconf resolved (which imports the views it includes
+  and what they import; what it includes on first use, ``authsite.urls.include_on_first_use``, is
+  imported by the worker that first serves it) and the password hashers loaded. The workers are
+  forked from it, so they share those pages copy-on-write instead of each importing its own copy,
+  and whatever an app adds later (new apps' URLs and models) is shared the same way, with no list
+  of modules to keep. No database connection is left open across the fork.
 - ``gc.freeze()`` (in ``preload``, last): the objects that exist at the fork move to the permanent
   generation, so the workers' garbage collections never write to, and so never copy, their pages.
 - Not done: returning freed large blocks to the system (a fixed glibc mmap threshold, so the

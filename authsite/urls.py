@@ -9,16 +9,34 @@ from content.views import HelloView
 from . import exceptions, health
 from .schema import RedocView, SchemaView, SwaggerView
 
+
+def include_on_first_use(module):
+    """
+    ``include(module)``, with ``module`` imported when a request's path first reaches it.
+
+    What ``include()`` returns, with the URLconf left as its dotted path: Django's ``URLResolver``
+    imports such a path the first time it needs the patterns, as it does for ``ROOT_URLCONF``. A
+    request reaches them only when its path starts with the prefix and no earlier pattern matched
+    it (reversing a URL reaches them all). For what most processes never serve: the production
+    server imports the URLconf before it forks its workers, and a module imported there is held
+    by every process (one copy, shared) even if no worker ever uses it (BENCHMARKS.md, "Memory").
+    The module may not set ``app_name`` (it would be read only on import).
+    """
+    return (module, None, None)
+
+
 urlpatterns = [
     path("api/auth/", include("accounts.urls")),
-    path("api/auth/", include("recovery.urls")),
-    path("api/auth/", include("oidc.urls")),
-    path("api/auth/", include("mfa.urls")),
-    path("api/auth/", include("passkeys.urls")),
+    # The features beyond the tutorial's API, with their libraries (Authlib for OIDC, py_webauthn
+    # for passkeys, segno for the TOTP QR code): imported on first use.
+    path("api/auth/", include_on_first_use("recovery.urls")),
+    path("api/auth/", include_on_first_use("oidc.urls")),
+    path("api/auth/", include_on_first_use("mfa.urls")),
+    path("api/auth/", include_on_first_use("passkeys.urls")),
     # authsite's own pages for the mailed links (the tutorial's clients have none).
-    path("account/", include("recovery.page_urls")),
-    path("account/", include("mfa.page_urls")),
-    path("account/", include("passkeys.page_urls")),
+    path("account/", include_on_first_use("recovery.page_urls")),
+    path("account/", include_on_first_use("mfa.page_urls")),
+    path("account/", include_on_first_use("passkeys.page_urls")),
     path("api/test/", include("content.urls")),
     # OpenAPI: YAML by default, JSON for `Accept: application/json` or `?format=json`.
     re_path(

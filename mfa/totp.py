@@ -9,7 +9,6 @@ code, an older one, and the second of two concurrent uses of one code are all re
 import re
 
 import pyotp
-import segno
 from django.conf import settings
 
 from . import clock, encryption
@@ -34,7 +33,12 @@ def provisioning_uri(user, secret):
 
 
 def qr_svg_data_uri(uri):
-    """The QR code of ``uri``, as an SVG ``data:`` URI (an ``<img src>`` for pages and apps)."""
+    """
+    The QR code of ``uri``, as an SVG ``data:`` URI (an ``<img src>`` for pages and apps). segno
+    is imported here, at the first TOTP set-up, not with the sign-in path that verifies codes.
+    """
+    import segno
+
     return segno.make(uri, error="m").svg_data_uri(scale=4)
 
 

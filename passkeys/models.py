@@ -15,7 +15,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from webauthn.helpers import bytes_to_base64url
+
+
+def challenge_key(challenge: bytes) -> str:
+    """
+    The stored form of a challenge: base64url, as py_webauthn writes it. py_webauthn (with its
+    CBOR, ASN.1 and pyOpenSSL stack, ~5 MiB) is imported here, by the first ceremony, not with
+    the models: a process that runs none never loads it (BENCHMARKS.md, "Memory").
+    """
+    from webauthn.helpers import bytes_to_base64url
+
+    return bytes_to_base64url(challenge)
 
 
 def credential_key(credential_id: bytes) -> str:
@@ -65,7 +75,7 @@ class PasskeyChallengeManager(models.Manager):
         self.filter(expires_at__lt=now).delete()
         challenge = secrets.token_bytes(32)
         self.create(
-            challenge=bytes_to_base64url(challenge), ceremony=ceremony, user=user, user_handle=user_handle,
+            challenge=challenge_key(challenge), ceremony=ceremony, user=user, user_handle=user_handle,
             expires_at=now + timedelta(seconds=settings.PASSKEY_CHALLENGE_TIMEOUT),
         )
         return challenge
@@ -75,7 +85,7 @@ class PasskeyChallengeManager(models.Manager):
         Claim ``challenge`` (bytes) for ``ceremony`` and ``user`` (None: a challenge bound to no
         user), once: its row; ``ChallengeInvalid`` if unknown, used, expired or bound otherwise.
         """
-        row = self.filter(challenge=bytes_to_base64url(challenge)).first()
+        row = self.filter(challenge=challenge_key(challenge)).first()
         if row is None or not self.filter(pk=row.pk).delete()[0]:
             raise ChallengeInvalid("unknown or used")
         if row.ceremony != ceremony or row.user_id != (user.pk if user is not None else None):

@@ -438,15 +438,16 @@ def test_second_step_queries(api, alice, alice_with_both, authenticator, setting
     """
     begin {mfaToken}: the pending token with its user, the expired challenges, the new challenge,
     the user's passkeys. signin/mfa: the token (peek), the challenge (read, delete), the passkey,
-    its counter, the redemption (read, delete), then what every sign-in does (last_login; the
-    session: savepoint, insert, the sessions beyond the cap, release; the roles for the body).
+    its counter, the redemption (read, delete), then what every sign-in does (in one transaction
+    without a savepoint: last_login, the session's insert, the sessions beyond the cap; then the
+    roles for the body).
     """
     settings.THROTTLE_ENABLED = False
     token = mfa_token(api)
     with django_assert_num_queries(4):
         options = second_step_options(api, token)
     credential = authenticator.get(options)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = post(api, MFA, {"mfaToken": token, "credential": credential})
     assert response.status_code == 200
 

@@ -516,13 +516,13 @@ def test_signin_queries(registered, api, authenticator, django_assert_num_querie
     """
     Passkey sign-in's queries, pinned: the challenge (read, delete), the passkey with its user
     (one join), the counter update; then what password sign-in does after authenticate
-    (last_login; the session: savepoint, insert, the user's oldest sessions beyond the cap,
-    release; the roles for the body).
+    (in one transaction without a savepoint: last_login, the session's insert, the user's oldest
+    sessions beyond the cap; then the roles for the body).
     """
     settings.THROTTLE_ENABLED = False
     options = begin_signin(api)
     assertion = authenticator.get(options)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = post(api, "signin/complete", {"credential": assertion})
     assert response.status_code == 200
 

@@ -161,3 +161,25 @@ def test_unknown_username_costs_a_hash_like_a_wrong_password(api, make_user):
         assert signin(api, username, "wrong password").status_code == 401
         counts[username] = CountingHasher.calls
     assert counts == {"known": 1, "unknown": 1}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_sign_in_is_recorded_only_with_its_session(api, alice, monkeypatch):
+    """
+    ``last_login`` and the session are written in one transaction (``accounts.signin.open_session``):
+    when the session cannot be opened, the sign-in is not recorded either.
+    """
+
+    class SessionTableFull(Exception):
+        pass
+
+    def start(*args, **kwargs):
+        Session.objects.create(user=alice, token_digest="d" * 64, password_digest="", expires_at=alice.date_joined)
+        raise SessionTableFull()
+
+    monkeypatch.setattr(Session.objects, "start", start)
+    api.raise_request_exception = False
+    assert signin(api).status_code == 500
+    alice.refresh_from_db()
+    assert alice.last_login is None
+    assert not Session.objects.exists()

@@ -65,7 +65,9 @@ class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
         """
         raw_token = generate_refresh_token()
         now = timezone.now()
-        with transaction.atomic(using=self.db):
+        # Inside a caller's transaction (``accounts.signin.open_session``), no savepoint of its own:
+        # nothing recovers from a half-opened session, and a savepoint costs two round trips.
+        with transaction.atomic(using=self.db, savepoint=False):
             session = self.create(
                 user=user,
                 token_digest=refresh_token_digest(raw_token),
