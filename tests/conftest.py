@@ -26,6 +26,25 @@ from tests.servers import ProductionServer
 PASSWORD = "correct horse 12"
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "mariadb: tests of MariaDB's own behaviour, deselected when the suite's database is another"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """
+    Tests marked ``mariadb`` are deselected (not collected as skipped) when the suite runs on SQLite
+    or PostgreSQL: CI runs the whole suite on each, MariaDB included, so each runs where it applies.
+    """
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("mariadb")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("mariadb")]
+
+
 def on_mysql():
     return connection.vendor == "mysql"
 
