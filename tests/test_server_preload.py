@@ -39,7 +39,6 @@ def mapped_files(pid):
     return {line.split()[-1] for line in Path(f"/proc/{pid}/maps").read_text().splitlines() if "/" in line}
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
 def test_the_one_worker_servers_master_holds_no_application(production_server):
     # tests.servers runs server.py with one worker, on SQLite: after a request that queries, the
     # worker has loaded the database driver's binary module, the master has not.
