@@ -165,6 +165,27 @@ class Server:
         body["password"] = password
         return body
 
+    def wrk_scenarios(self, tag):
+        """
+        wrk's options and path per scenario (``all``, ``user``, ``mod``, ``signin``), for users of
+        their own named ``bench_<scenario>_<tag>``: the boards with their users' access tokens, and
+        sign-in as one user over and over (a wrk script posting the body, wrk's timeout 10 s).
+        """
+        user = self.user(f"bench_user_{tag}")
+        mod = self.user(f"bench_mod_{tag}", roles=("user", "moderator"))
+        signer = self.user(f"bench_sign_{tag}")
+        lua = Path(self.tmp.name) / "signin.lua"
+        lua.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.body = \'{{"username": "{signer["username"]}", "password": "{signer["password"]}"}}\'\n'
+        )
+        return {
+            "all": ["/api/test/all"],
+            "user": ["-H", f"x-access-token: {user['accessToken']}", "/api/test/user"],
+            "mod": ["-H", f"x-access-token: {mod['accessToken']}", "/api/test/mod"],
+            "signin": ["-s", str(lua), "--timeout", "10s", "/api/auth/signin"],
+        }
+
     def rss_kib(self):
         """Total resident memory of the server's processes (master and workers), in KiB."""
         pids = subprocess.run(

@@ -70,18 +70,7 @@ def main():
         SERVERS[PRODUCTION] = lambda addr: [*production(addr), "--workers", str(args.workers)]
     env = dict(item.split("=", 1) for item in args.env)
     with Server(args.port, database_url=args.database_url, env=env) as server:
-        user = server.user(f"mem_user_{os.getpid()}")
-        signer = server.user(f"mem_sign_{os.getpid()}")
-        lua = Path(server.tmp.name) / "signin.lua"
-        lua.write_text(
-            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.body = \'{{"username": "{signer["username"]}", "password": "{signer["password"]}"}}\'\n'
-        )
-        scenarios = {
-            "all": ["/api/test/all"],
-            "user": ["-H", f"x-access-token: {user['accessToken']}", "/api/test/user"],
-            "signin": ["-s", str(lua), "--timeout", "10s", "/api/auth/signin"],
-        }
+        scenarios = server.wrk_scenarios(f"mem{os.getpid()}")
         for item in args.load.split(","):
             name, seconds = item.split(":")
             *opts, path = scenarios[name]

@@ -17,14 +17,13 @@ request, with caches the other processes used meanwhile, and costs more than in 
 import argparse
 import gc
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.inprocess import setup_django, user_with_session  # noqa: E402
 
 
 def main():
@@ -35,17 +34,7 @@ def main():
     parser.add_argument("--after-sleep", type=int, default=0, metavar="µs")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="authsite-parts-")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="authsite.settings", DJANGO_DEBUG="0", THROTTLE_ENABLED="0",
-        DJANGO_SECRET_KEY="p" * 50, JWT_SIGNING_KEY="q" * 50, DJANGO_ALLOWED_HOSTS="testserver",
-        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/db.sqlite3"), LOG_LEVEL="WARNING",
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    setup_django("parts")
     from django.core import signals
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
@@ -53,14 +42,10 @@ def main():
     from rest_framework.request import Request
 
     from accounts.cookie_authentication import CookieTokenAuthentication
-    from accounts.models import Role, Session, User
     from accounts.queries import live_session
     from accounts.tokens import AccessToken
 
-    username = f"parts_{os.urandom(4).hex()}"
-    user = User.objects.create_user(username, f"{username}@example.com", "parts-password-42")
-    user.roles.set(Role.objects.filter(name__in=["user", "moderator"]))
-    session, _ = Session.objects.start(user)
+    user, session, _ = user_with_session("parts", "parts-password-42")
     raw = str(AccessToken.for_session(session))
     token = AccessToken(raw)
     authenticator = CookieTokenAuthentication()

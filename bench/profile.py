@@ -9,10 +9,10 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.inprocess import setup_django, user_with_session  # noqa: E402
 
 
 def main():
@@ -26,29 +26,15 @@ def main():
     parser.add_argument("--flat", type=int, metavar="N", help="cProfile instead: the N costliest functions, flat")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="authsite-profile-")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="authsite.settings", DJANGO_DEBUG="0", THROTTLE_ENABLED="0",
-        DJANGO_SECRET_KEY="p" * 50, JWT_SIGNING_KEY="q" * 50, DJANGO_ALLOWED_HOSTS="testserver",
-        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/db.sqlite3"), LOG_LEVEL="WARNING",
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    setup_django("profile")
     from django.core.handlers.wsgi import WSGIHandler
     from pyinstrument import Profiler
 
-    from accounts.models import Role, Session, User
     from accounts.tokens import AccessToken
 
     password = "profile-password-42"
-    # A name of its own per run: a --database-url database keeps the users of earlier runs.
-    username = f"prof_{os.urandom(4).hex()}"
-    user = User.objects.create_user(username, f"{username}@example.com", password)
-    user.roles.set(Role.objects.filter(name__in=["user", args.role]))
-    session, refresh = Session.objects.start(user)
+    user, session, refresh = user_with_session("prof", password, roles=("user", args.role))
+    username = user.username
     token = str(AccessToken.for_session(session))
     fill = {"{password}": password, "{username}": username, "{refresh}": refresh}
     body = args.post or ""

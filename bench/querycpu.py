@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.inprocess import setup_django, user_with_session  # noqa: E402
 
 
 def main():
@@ -34,25 +35,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--request", action="store_true", help="whole requests to /api/test/user")
     args = parser.parse_args()
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="authsite.settings", DJANGO_DEBUG="0", THROTTLE_ENABLED="0",
-        DJANGO_SECRET_KEY="p" * 50, JWT_SIGNING_KEY="q" * 50, LOG_LEVEL="WARNING",
-        DJANGO_ALLOWED_HOSTS="testserver",
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    setup_django("querycpu")
     from django.db import connection
 
     from accounts import queries
-    from accounts.models import Role, Session, User
 
-    username = f"querycpu_{os.urandom(4).hex()}"
-    user = User.objects.create_user(username, f"{username}@example.com", "querycpu-password-42")
-    user.roles.set(Role.objects.filter(name__in=["user", "moderator"]))
-    session, _ = Session.objects.start(user)
+    user, session, _ = user_with_session("querycpu", "querycpu-password-42")
 
     def call():
         return queries.live_session(session.pk, user.pk).role_ids is not None

@@ -59,21 +59,7 @@ def main():
         production = SERVERS[PRODUCTION]
         SERVERS[PRODUCTION] = lambda addr: [*production(addr), "--workers", str(args.workers)]
     with Server(args.port, database_url=args.database_url) as server:
-        tag = secrets.token_hex(3)
-        user = server.user(f"cpu_user_{tag}")
-        mod = server.user(f"cpu_mod_{tag}", roles=("user", "moderator"))
-        signer = server.user(f"cpu_sign_{tag}")
-        lua = Path(server.tmp.name) / "signin.lua"
-        lua.write_text(
-            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.body = \'{{"username": "{signer["username"]}", "password": "{signer["password"]}"}}\'\n'
-        )
-        scenarios = {
-            "all": ["/api/test/all"],
-            "user": ["-H", f"x-access-token: {user['accessToken']}", "/api/test/user"],
-            "mod": ["-H", f"x-access-token: {mod['accessToken']}", "/api/test/mod"],
-            "signin": ["-s", str(lua), "--timeout", "10s", "/api/auth/signin"],
-        }
+        scenarios = server.wrk_scenarios(secrets.token_hex(3))
         print(f"{'scenario':8} {'req/s':>8} {'p99 ms':>8} {'server µs/req':>13} {'db µs/req':>9} {'wrk µs/req':>10} "
               f"{'non-2xx':>7}")
         for name in args.only.split(","):
