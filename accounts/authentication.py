@@ -83,7 +83,7 @@ class AccessTokenAuthentication(JWTAuthentication):
         if session is None:
             raise Unauthorized()
         user = session.user
-        user.set_held_role_ids(session.role_ids)
+        user.hold_roles(session.role_ids)
         user.auth_session = session
         return user
 

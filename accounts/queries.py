@@ -108,7 +108,7 @@ class LiveSessionStatement:
         session = Session.from_db(alias, self.session_attnames, values[:split])
         # As select_related caches it (no descriptor, no check of the instance's type).
         self.user_relation.set_cached_value(session, User.from_db(alias, self.user_attnames, values[split:]))
-        session.role_ids = ",".join(str(row[-1]) for row in rows if row[-1] is not None) or None
+        session.role_ids = [row[-1] for row in rows if row[-1] is not None]
         return session
 
 
@@ -193,7 +193,7 @@ def live_session(session_id, user_id, using="default"):
     """
     The live (not revoked, not expired, opened under the current password) session
     ``session_id`` of the active user ``user_id``,
-    its user joined and the ids of the user's roles in ``role_ids`` (``"3,1"``, or None): one query,
+    its user joined and the ids of the user's roles in ``role_ids`` (a list, empty for none): one query,
     read fresh each time. None when there is no such session.
     """
     connection = connections[using]

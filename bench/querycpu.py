@@ -43,7 +43,7 @@ def main():
     user, session, _ = user_with_session("querycpu", "querycpu-password-42")
 
     def call():
-        return queries.live_session(session.pk, user.pk).role_ids is not None
+        return queries.live_session(session.pk, user.pk).role_ids
 
     if args.request:
         from django.core.handlers.wsgi import WSGIHandler

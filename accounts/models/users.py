@@ -205,6 +205,10 @@ class User(AbstractUser):
     def has_role(self, name):
         return name in self.role_names
 
+    def hold_roles(self, role_ids):
+        """Take the roles held from their ids (``accounts.queries.live_session``'s): no query."""
+        self.roles_held = roles_by_id(role_ids)
+
     def set_held_role_ids(self, value):
         """Take the roles held from a ``held_role_ids`` column (``"3,1"`` or None): no query."""
-        self.roles_held = roles_by_id(int(role_id) for role_id in (value or "").split(",") if role_id)
+        self.hold_roles(int(role_id) for role_id in (value or "").split(",") if role_id)
