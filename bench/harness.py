@@ -186,13 +186,15 @@ class Server:
             "signin": ["-s", str(lua), "--timeout", "10s", "/api/auth/signin"],
         }
 
+    def pids(self):
+        """The server's processes (its process group: master and workers), master first."""
+        out = subprocess.run(["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True).stdout
+        return sorted(int(pid) for pid in out.split())
+
     def rss_kib(self):
         """Total resident memory of the server's processes (master and workers), in KiB."""
-        pids = subprocess.run(
-            ["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True
-        ).stdout.split()
         total = 0
-        for pid in pids:
+        for pid in self.pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):

@@ -44,11 +44,10 @@ def mappings(pid):
     return totals
 
 
-def processes(pgid):
-    """(pid, role) of the server's process group, master first."""
-    out = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout
-    pids = sorted(int(pid) for pid in out.split())
-    return [(pid, "master" if pid == pgid else f"worker {n}") for n, pid in enumerate(pids)]
+def processes(server):
+    """(pid, role) of the server's processes, master first."""
+    master = server.process.pid
+    return [(pid, "master" if pid == master else f"worker {n}") for n, pid in enumerate(server.pids())]
 
 
 def mib(kib):
@@ -79,7 +78,7 @@ def main():
                 capture_output=True, check=True,
             )
         rows, total_rss, total_pss = [], 0, 0
-        for pid, role in processes(server.process.pid):
+        for pid, role in processes(server):
             fields = rollup(pid)
             private = fields["Private_Clean"] + fields["Private_Dirty"]
             total_rss += fields["Rss"]

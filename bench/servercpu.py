@@ -36,11 +36,6 @@ def cpu_seconds(pids):
     return total / TICK
 
 
-def group(pgid):
-    out = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 def named(*names):
     out = subprocess.run(["pgrep", "-x", "|".join(names)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -67,7 +62,7 @@ def main():
             url = server.base + path
             base = ["wrk", "-t2", f"-c{args.connections}", "--latency", *opts]
             subprocess.run([*base, "-d2s", url], capture_output=True, check=True)  # warm-up
-            pids, db = group(server.process.pid), named("mariadbd", "mysqld", "postgres")
+            pids, db = server.pids(), named("mariadbd", "mysqld", "postgres")
             wrk = subprocess.Popen([*base, f"-d{args.seconds}s", url], stdout=subprocess.PIPE, text=True)
             before_server, before_db, before_wrk = cpu_seconds(pids), cpu_seconds(db), os.times()
             out, _ = wrk.communicate()
